@@ -1,0 +1,102 @@
+import { InputError } from './errors.js';
+import { fsum } from './math.js';
+import { checkAllFinite, checkShape } from './validate.js';
+
+/** The space a measure lives in: probability measures (mass 1) or non-negative measures. */
+export type Space = 'P' | 'M+';
+
+/**
+ * A weighted particle measure µ = Σᵢ wᵢ δ_{xᵢ}, xᵢ ∈ ℝᵈ.
+ * `X` is row-major `[n, d]` (particle i is `X[i*d .. i*d+d)`), `w` is `[n]`.
+ */
+export interface ParticleMeasure {
+  readonly n: number;
+  readonly d: number;
+  readonly X: Float64Array;
+  readonly w: Float64Array;
+}
+
+/** Tolerance on |Σwᵢ − 1| for a probability measure. */
+export const MASS_TOL = 1e-9;
+
+export interface MeasureOptions {
+  /** 'P' requires Σwᵢ = 1 (to `MASS_TOL`); 'M+' only wᵢ ≥ 0. Default 'P'. */
+  space?: Space;
+  /** Name used in error messages, e.g. "init.particles". Default "measure". */
+  field?: string;
+}
+
+/**
+ * Builds and validates µ = Σᵢ wᵢ δ_{xᵢ} from positions `X [n, d]` and weights `w [n]`
+ * (uniform 1/n when omitted). Throws an `InputError` naming the offending entry for
+ * NaN/Inf, a wrong length, negative weights, or (on P) weights not summing to 1.
+ * The arrays are used as given (not copied).
+ */
+export function particleMeasure(
+  X: Float64Array,
+  d: number,
+  w?: Float64Array,
+  opts: MeasureOptions = {},
+): ParticleMeasure {
+  const field = opts.field ?? 'measure';
+  if (!(X instanceof Float64Array)) throw new InputError(`${field}.X`, X, 'a Float64Array');
+  if (!Number.isInteger(d) || d < 1) throw new InputError(`${field}.d`, d, 'an integer >= 1');
+  if (X.length % d !== 0) throw new InputError(`${field}.X.length`, X.length, `a multiple of d = ${d}`);
+  const n = X.length / d;
+  checkShape(`${field}.X`, X, n, d);
+  checkAllFinite(`${field}.X`, X, d);
+  const weights = w ?? uniformWeights(n);
+  checkWeights(`${field}.w`, weights, n, opts.space ?? 'P');
+  return { n, d, X, w: weights };
+}
+
+/** Builds a measure from an array of rows (each of length d), copying into Float64Arrays. */
+export function fromRows(rows: ArrayLike<ArrayLike<number>>, w?: ArrayLike<number>, opts: MeasureOptions = {}): ParticleMeasure {
+  const field = opts.field ?? 'measure';
+  const n = rows.length;
+  if (n === 0) throw new InputError(`${field}.X`, rows, 'at least one particle');
+  const d = rows[0]!.length;
+  if (d === 0) throw new InputError(`${field}.X[0]`, rows[0], 'a row with at least one coordinate');
+  const X = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const r = rows[i]!;
+    if (r.length !== d) throw new InputError(`${field}.X[${i}].length`, r.length, `${d} (the length of row 0)`);
+    for (let k = 0; k < d; k++) X[i * d + k] = r[k]!;
+  }
+  return particleMeasure(X, d, w ? Float64Array.from(w) : undefined, opts);
+}
+
+/** Uniform weights 1/n. */
+export function uniformWeights(n: number): Float64Array {
+  return new Float64Array(n).fill(1 / n);
+}
+
+/** Throws unless `w [n]` is finite, ≥ 0 and (on P) sums to 1 within `MASS_TOL`. */
+export function checkWeights(field: string, w: Float64Array, n: number, space: Space): void {
+  if (!(w instanceof Float64Array)) throw new InputError(field, w, 'a Float64Array');
+  if (w.length !== n) throw new InputError(`${field}.length`, w.length, `${n} (one weight per particle)`);
+  for (let i = 0; i < n; i++) {
+    const v = w[i]!;
+    if (!Number.isFinite(v)) throw new InputError(`${field}[${i}]`, v, 'a finite weight');
+    if (v < 0) throw new InputError(`${field}[${i}]`, v, 'a weight >= 0');
+  }
+  if (space === 'P') {
+    const s = fsum(w);
+    if (Math.abs(s - 1) > MASS_TOL) throw new InputError(`sum(${field})`, s, 'weights summing to 1 on a probability measure');
+  }
+}
+
+/** Total mass Σᵢ wᵢ. */
+export function mass(mu: ParticleMeasure): number {
+  return fsum(mu.w);
+}
+
+/** A deep copy of µ. */
+export function cloneMeasure(mu: ParticleMeasure): ParticleMeasure {
+  return { n: mu.n, d: mu.d, X: mu.X.slice(), w: mu.w.slice() };
+}
+
+/** Throws unless `a` and `b` have the same dimension d. */
+export function checkSameDim(a: { d: number }, b: { d: number }, fa = 'X', fb = 'Y'): void {
+  if (a.d !== b.d) throw new InputError(`${fb}.d`, b.d, `${a.d} (the dimension of ${fa})`);
+}

@@ -1,0 +1,125 @@
+import { InputError } from '../core/errors.js';
+import { checkPositive } from '../core/validate.js';
+
+/**
+ * Kernels are plain data (a discriminated union), not closures: a WASM or GPU loop cannot
+ * call back into JavaScript, and a spec must be able to name a kernel in JSON.
+ * All kernels are radial, k(x, y) = g(s) with s = |x − y|².
+ *
+ * - gaussian  k = exp(−s / (2σ²))
+ * - imq       k = (1 + s/σ²)^(−β), β > 0 (default ½: inverse multiquadric)
+ * - laplace   k = exp(−r/σ), r = |x − y|            (not differentiable at r = 0)
+ * - matern32  k = (1 + √3 r/σ) exp(−√3 r/σ)           (C¹, usable in the Stein kernel)
+ * - energy    k = −r^β, β ∈ (0, 2) (default 1)       (negative-distance / Riesz kernel;
+ *   conditionally positive definite: MMD² with it is the energy distance)
+ */
+export type Kernel =
+  | { readonly kind: 'gaussian'; readonly sigma: number }
+  | { readonly kind: 'imq'; readonly sigma: number; readonly beta?: number }
+  | { readonly kind: 'laplace'; readonly sigma: number }
+  | { readonly kind: 'matern32'; readonly sigma: number }
+  | { readonly kind: 'energy'; readonly beta?: number };
+
+export type KernelKind = Kernel['kind'];
+export const KERNEL_KINDS: readonly KernelKind[] = ['gaussian', 'imq', 'laplace', 'matern32', 'energy'];
+
+/** Kernels with a finite tr ∇ₓ∇ᵧk at x = y, as the Langevin–Stein kernel requires. */
+export const STEIN_KERNEL_KINDS: readonly KernelKind[] = ['gaussian', 'imq', 'matern32'];
+
+/** Validates a kernel description, throwing an `InputError` naming the bad field. */
+export function checkKernel(k: unknown, field = 'kernel'): Kernel {
+  if (typeof k !== 'object' || k === null) throw new InputError(field, k, 'a kernel object like {kind: "gaussian", sigma: 1}');
+  const kind = (k as { kind?: unknown }).kind;
+  if (typeof kind !== 'string' || !(KERNEL_KINDS as readonly string[]).includes(kind))
+    throw new InputError(`${field}.kind`, kind, `one of ${KERNEL_KINDS.join(', ')}`);
+  const kk = k as Kernel;
+  if (kk.kind !== 'energy') checkPositive(`${field}.sigma`, kk.sigma);
+  if (kk.kind === 'imq' && kk.beta !== undefined) checkPositive(`${field}.beta`, kk.beta);
+  if (kk.kind === 'energy' && kk.beta !== undefined) {
+    const b = kk.beta;
+    if (typeof b !== 'number' || !(b > 0 && b < 2)) throw new InputError(`${field}.beta`, b, 'a number in (0, 2)');
+  }
+  return kk;
+}
+
+/** Throws unless k is smooth enough for the Langevin–Stein kernel (KSD, SVGD's KSD-based steps). */
+export function checkSteinKernel(k: Kernel, field = 'kernel'): void {
+  if (!STEIN_KERNEL_KINDS.includes(k.kind))
+    throw new InputError(`${field}.kind`, k.kind, `one of ${STEIN_KERNEL_KINDS.join(', ')} (tr ∇x∇y k must be finite at x = y)`);
+}
+
+/**
+ * The radial profile of a kernel at s = |x − y|²: value k, the factor c with
+ * ∇ₓk(x, y) = c·(x − y) = −∇ᵧk(x, y), and tr ∇ₓ∇ᵧk = −2s·c′(s) − d·c.
+ * Scalar reference used by tests and by the slow paths; hot loops inline it.
+ */
+export interface Profile {
+  k: number;
+  c: number;
+  trace: number;
+}
+
+/** Value k(x, y) from s = |x − y|². */
+export function kernelValue(ker: Kernel, s: number): number {
+  switch (ker.kind) {
+    case 'gaussian':
+      return Math.exp(-s / (2 * ker.sigma * ker.sigma));
+    case 'imq':
+      return (1 + s / (ker.sigma * ker.sigma)) ** -(ker.beta ?? 0.5);
+    case 'laplace':
+      return Math.exp(-Math.sqrt(s) / ker.sigma);
+    case 'matern32': {
+      const ar = (Math.sqrt(3) * Math.sqrt(s)) / ker.sigma;
+      return (1 + ar) * Math.exp(-ar);
+    }
+    case 'energy':
+      return -(s ** ((ker.beta ?? 1) / 2));
+  }
+}
+
+/**
+ * Value, gradient factor and mixed trace at s = |x − y|² in dimension d.
+ * At s = 0 the gradient factor of the non-smooth kernels (laplace, energy) is set to 0
+ * (the symmetric subgradient), and their trace is +∞.
+ */
+export function kernelProfile(ker: Kernel, s: number, d: number): Profile {
+  switch (ker.kind) {
+    case 'gaussian': {
+      const is2 = 1 / (ker.sigma * ker.sigma);
+      const k = Math.exp(-0.5 * s * is2);
+      return { k, c: -k * is2, trace: k * (d * is2 - s * is2 * is2) };
+    }
+    case 'imq': {
+      const b = ker.beta ?? 0.5;
+      const is2 = 1 / (ker.sigma * ker.sigma);
+      const u = 1 + s * is2;
+      const k = u ** -b;
+      const c = (-2 * b * is2 * k) / u;
+      const cp = (2 * b * (b + 1) * is2 * is2 * k) / (u * u);
+      return { k, c, trace: -2 * s * cp - d * c };
+    }
+    case 'laplace': {
+      const r = Math.sqrt(s);
+      const k = Math.exp(-r / ker.sigma);
+      if (r === 0) return { k, c: 0, trace: Infinity };
+      const c = -k / (ker.sigma * r);
+      // c(r) = −e^{−r/σ}/(σr): c′(s) = (dc/dr)/(2r) = e^{−r/σ}(1/σ + 1/r)/(2σr²)
+      const cp = (k * (1 / ker.sigma + 1 / r)) / (2 * ker.sigma * s);
+      return { k, c, trace: -2 * s * cp - d * c };
+    }
+    case 'matern32': {
+      const a = Math.sqrt(3) / ker.sigma;
+      const r = Math.sqrt(s);
+      const e = Math.exp(-a * r);
+      return { k: (1 + a * r) * e, c: -a * a * e, trace: a * a * e * (d - a * r) };
+    }
+    case 'energy': {
+      const b = ker.beta ?? 1;
+      const r = Math.sqrt(s);
+      const k = -(r ** b);
+      if (r === 0) return { k, c: 0, trace: Infinity };
+      const rb2 = r ** (b - 2);
+      return { k, c: -b * rb2, trace: b * (b - 2 + d) * rb2 };
+    }
+  }
+}
