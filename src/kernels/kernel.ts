@@ -123,3 +123,51 @@ export function kernelProfile(ker: Kernel, s: number, d: number): Profile {
     }
   }
 }
+
+/**
+ * Radial derivatives up to the order the KSD gradient needs, at s = |x − y|²:
+ * k = g(s), c = 2g′(s) (so ∇ₓk = c·(x − y)), cp = c′(s), cpp = c″(s).
+ * Only for the Stein kernels (gaussian, imq, matern32). For matern32, cp and cpp blow up at
+ * s = 0 while every term they enter is multiplied by a power of (x − y) that vanishes
+ * there; callers treat s = 0 as that limit (the symmetric subgradient).
+ */
+export function kernelDerivs(ker: Kernel, s: number): { k: number; c: number; cp: number; cpp: number } {
+  switch (ker.kind) {
+    case 'gaussian': {
+      const is2 = 1 / (ker.sigma * ker.sigma);
+      const k = Math.exp(-0.5 * s * is2);
+      return { k, c: -k * is2, cp: 0.5 * k * is2 * is2, cpp: -0.25 * k * is2 * is2 * is2 };
+    }
+    case 'imq': {
+      const b = ker.beta ?? 0.5;
+      const is2 = 1 / (ker.sigma * ker.sigma);
+      const u = 1 + s * is2;
+      const k = u ** -b;
+      return {
+        k,
+        c: (-2 * b * is2 * k) / u,
+        cp: (2 * b * (b + 1) * is2 * is2 * k) / (u * u),
+        cpp: (-2 * b * (b + 1) * (b + 2) * is2 * is2 * is2 * k) / (u * u * u),
+      };
+    }
+    case 'matern32': {
+      const a = Math.sqrt(3) / ker.sigma;
+      const r = Math.sqrt(s);
+      const e = Math.exp(-a * r);
+      if (r === 0) return { k: 1, c: -a * a, cp: 0, cpp: 0 };
+      return { k: (1 + a * r) * e, c: -a * a * e, cp: (a * a * a * e) / (2 * r), cpp: (-a * a * a * e * (a * r + 1)) / (4 * r * r * r) };
+    }
+    default:
+      throw new InputError('kernel.kind', ker.kind, `one of ${STEIN_KERNEL_KINDS.join(', ')} (a twice-differentiable kernel)`);
+  }
+}
+
+/** Structural equality of two kernel descriptions (defaults filled in). */
+export function sameKernel(a: Kernel, b: Kernel): boolean {
+  if (a.kind !== b.kind) return false;
+  const sa = 'sigma' in a ? a.sigma : undefined;
+  const sb = 'sigma' in b ? b.sigma : undefined;
+  const ba = a.kind === 'imq' ? (a.beta ?? 0.5) : a.kind === 'energy' ? (a.beta ?? 1) : undefined;
+  const bb = b.kind === 'imq' ? (b.beta ?? 0.5) : b.kind === 'energy' ? (b.beta ?? 1) : undefined;
+  return sa === sb && ba === bb;
+}

@@ -1,0 +1,41 @@
+import type { Kernel } from '../kernels/kernel.js';
+import { kernelProfile } from '../kernels/kernel.js';
+
+/**
+ * Vector-valued kernel sum: out[i, :] = Σⱼ k(xᵢ, yⱼ) vⱼ G[j, :] for X [n, d], Y [m, d],
+ * coefficients v [m] and vectors G [m, p]. This is the Stein smoothing 𝒦_µ of a vector
+ * field (SVGD). Cost O(n·m·(d + p)), memory O(1) beyond the output.
+ */
+export function kernelSumVec(
+  ker: Kernel,
+  X: Float64Array,
+  Y: Float64Array,
+  d: number,
+  v: Float64Array,
+  G: Float64Array,
+  p: number,
+  out?: Float64Array,
+): Float64Array {
+  const n = X.length / d;
+  const m = Y.length / d;
+  const res = out ?? new Float64Array(n * p);
+  res.fill(0);
+  const gauss = ker.kind === 'gaussian' ? -0.5 / (ker.sigma * ker.sigma) : 0;
+  for (let i = 0; i < n; i++) {
+    const io = i * d;
+    const oo = i * p;
+    for (let j = 0; j < m; j++) {
+      const jo = j * d;
+      let s = 0;
+      for (let a = 0; a < d; a++) {
+        const t = X[io + a]! - Y[jo + a]!;
+        s += t * t;
+      }
+      const kv = v[j]! * (gauss !== 0 ? Math.exp(gauss * s) : kernelProfile(ker, s, d).k);
+      if (kv === 0) continue;
+      const go = j * p;
+      for (let a = 0; a < p; a++) res[oo + a]! += kv * G[go + a]!;
+    }
+  }
+  return res;
+}

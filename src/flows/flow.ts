@@ -1,0 +1,148 @@
+import { DivergenceError, InputError } from '../core/errors.js';
+import type { ParticleMeasure, Space } from '../core/measure.js';
+import { checkWeights } from '../core/measure.js';
+import type { Rng } from '../core/rng.js';
+import { checkPositive } from '../core/validate.js';
+import type { Energy } from '../energies/energy.js';
+import type { Kernel } from '../kernels/kernel.js';
+import { checkKernel } from '../kernels/kernel.js';
+import { reactionStep } from '../geometries/reaction.js';
+import { transportStep } from '../geometries/transport.js';
+import type { Reaction, Transport } from '../geometries/types.js';
+
+/**
+ * A gradient flow = space × energy × geometry + time discretization (MATH.md §1, §5).
+ * The geometry is a transport part, a reaction part, or both (WFR = Wasserstein +
+ * Fisher-Rao, IFT = Wasserstein + spherical MMD), discretized by JKO splitting: one step
+ * is a transport step of length τ·α at the current weights, then a reaction step of
+ * length η·β at the new positions (IFT paper eq. 14, Algorithm 1).
+ */
+export interface FlowConfig {
+  space: Space;
+  energy: Energy;
+  transport?: Transport;
+  reaction?: Reaction;
+  /** Transport step τ (> 0 when there is a transport part). */
+  tau?: number;
+  /** Reaction step η (> 0 when there is a reaction part). */
+  eta?: number;
+}
+
+/** The state of a flow after `t` steps: the particle measure µ_t. Never mutated. */
+export interface FlowState {
+  readonly t: number;
+  readonly mu: ParticleMeasure;
+}
+
+/** Diagnostics of one step (not part of the state). */
+export interface StepInfo {
+  /** Step index t of the state the step started from. */
+  t: number;
+  /** F(µ_t) when the step computed it at no extra cost. */
+  energy?: number;
+  /** MALA acceptance rate. */
+  accepted?: number;
+  /** Inner iterations of an implicit (JKO) transport step. */
+  inner?: number;
+  /** Exact MMD step: QP iterations, largest scaled KKT residual, convergence flag. */
+  qp?: { iterations: number; kkt: number; converged: boolean };
+}
+
+/** BlackJAX-style algorithm: `init` + pure `step`, randomness passed in explicitly. */
+export interface Flow {
+  readonly config: FlowConfig;
+  init(mu0: ParticleMeasure): FlowState;
+  step(r: Rng, state: FlowState): [FlowState, StepInfo];
+}
+
+/**
+ * Builds a flow from its parts, rejecting combinations that do not make sense with an
+ * `InputError` that says why. `step(r, s)` is pure: the same generator state and input give
+ * the same output, and `s` is left unchanged.
+ */
+export function flow(config: FlowConfig): Flow {
+  const { space, energy: E, transport: tr, reaction: re } = config;
+  if (space !== 'P' && space !== 'M+') throw new InputError('space', space, "'P' or 'M+'");
+  if (!tr && !re) throw new InputError('geometry', 'none', 'a transport part, a reaction part, or both');
+  if (tr) {
+    checkPositive('tau', config.tau);
+    if (tr.coef !== undefined) checkPositive('transport.coef (alpha)', tr.coef);
+    if (tr.kind !== 'wasserstein' && tr.kind !== 'stein') throw new InputError('transport.kind', (tr as { kind: unknown }).kind, "'wasserstein' or 'stein'");
+    if (tr.kind === 'stein') checkKernel(tr.kernel, 'transport.kernel');
+    if (tr.kind === 'wasserstein') {
+      if (tr.scheme === 'implicit' && !E.provides.value)
+        throw new InputError('transport.scheme', 'implicit', `an energy with a computable value for the JKO step (${E.kind} has none here; use the explicit scheme${E.diffusion > 0 ? ' — Langevin noise has no energy value' : ''})`);
+      if (tr.scheme === 'implicit' && E.diffusion > 0)
+        throw new InputError('transport.scheme', 'implicit', 'the explicit scheme for energies realised with Brownian noise');
+      if (tr.mala && (E.diffusion === 0 || !E.potential?.value))
+        throw new InputError('transport.mala', true, 'an energy with Langevin noise and a potential with values (exclusive KL with log π)');
+      if (tr.noise) {
+        checkPositive('noise.level', tr.noise.level);
+        if (!(tr.noise.until >= 0)) throw new InputError('noise.until', tr.noise.until, 'a step count >= 0');
+      }
+    }
+  } else if (E.diffusion > 0) {
+    throw new InputError('transport', 'none', 'a transport step: the entropy of this energy is realised by Brownian motion of the particles');
+  }
+  let mmdKernel: Kernel | null = null;
+  if (re) {
+    checkPositive('eta', config.eta);
+    if (re.coef !== undefined) checkPositive('reaction.coef (beta)', re.coef);
+    if (re.kind !== 'fisher-rao' && re.kind !== 'hellinger' && re.kind !== 'mmd')
+      throw new InputError('reaction.kind', (re as { kind: unknown }).kind, "'fisher-rao', 'hellinger' or 'mmd'");
+    if (re.kind === 'hellinger' && space === 'P')
+      throw new InputError('reaction.kind', 'hellinger', "'fisher-rao' on P (the Hellinger flow changes the mass; use space 'M+' for it)");
+    if (re.kind === 'mmd' && re.spherical === false && space === 'P')
+      throw new InputError('reaction.spherical', false, "true on P (the non-spherical MMD flow changes the mass; use space 'M+')");
+    if (re.kind === 'mmd' && re.variant !== undefined && re.variant !== 'exact' && re.variant !== 'pgd')
+      throw new InputError('reaction.variant', re.variant, "'exact' or 'pgd'");
+    const needsXi = re.kind !== 'mmd' || re.variant === 'pgd' || !E.quadraticWeights;
+    if (needsXi && !E.provides.xi)
+      throw new InputError('reaction', re.kind, `an energy with pointwise first variation ξ(xᵢ) (${E.kind} has none here${E.diffusion > 0 ? ': give the entropy a KDE bandwidth' : ''})`);
+    if (re.kind === 'mmd' && (re.variant ?? 'exact') === 'exact') {
+      const k = re.kernel ?? E.quadraticWeights?.kernel;
+      if (!k) throw new InputError('reaction.kernel', undefined, 'a kernel for the MMD geometry (the energy has none to default to)');
+      mmdKernel = checkKernel(k, 'reaction.kernel');
+    }
+  }
+
+  return {
+    config,
+    init(mu0: ParticleMeasure): FlowState {
+      if (mu0.d !== E.d) throw new InputError('init.d', mu0.d, `${E.d} (the dimension of the energy/target)`);
+      checkWeights('init.weights', mu0.w, mu0.n, space);
+      return { t: 0, mu: { n: mu0.n, d: mu0.d, X: mu0.X.slice(), w: mu0.w.slice() } };
+    },
+    step(r: Rng, state: FlowState): [FlowState, StepInfo] {
+      const Et = E.atStep ? E.atStep(r, state.t) : E;
+      let mu = state.mu;
+      const info: StepInfo = { t: state.t };
+      if (tr) {
+        const res = transportStep(Et, mu, tr, config.tau!, state.t, r);
+        mu = { ...mu, X: res.X };
+        if (res.energy !== undefined) info.energy = res.energy;
+        if (res.accepted !== undefined) info.accepted = res.accepted;
+        if (res.inner !== undefined) info.inner = res.inner;
+      }
+      if (re) {
+        const res = reactionStep(Et, mu, re, config.eta!, mmdKernel);
+        mu = { ...mu, w: res.w };
+        if (res.qp) info.qp = res.qp;
+      }
+      checkFiniteState(mu, state.t);
+      return [{ t: state.t + 1, mu }, info];
+    },
+  };
+}
+
+function checkFiniteState(mu: ParticleMeasure, t: number): void {
+  for (let i = 0; i < mu.X.length; i++)
+    if (!Number.isFinite(mu.X[i]!))
+      throw new DivergenceError(
+        `the flow diverged at step ${t}: particle ${Math.floor(i / mu.d)} has position ${mu.X[i]} — reduce the step size tau (or eta), or increase the kernel bandwidth`,
+        t,
+      );
+  for (let i = 0; i < mu.w.length; i++)
+    if (!Number.isFinite(mu.w[i]!) || mu.w[i]! < 0)
+      throw new DivergenceError(`the flow diverged at step ${t}: weight ${i} is ${mu.w[i]} — reduce the reaction step eta`, t);
+}

@@ -1,0 +1,83 @@
+import type { ParticleMeasure } from '../core/measure.js';
+import { rng } from '../core/rng.js';
+import { checkInteger } from '../core/validate.js';
+import type { Flow, FlowState, StepInfo } from './flow.js';
+
+/** One row of the recorded history. Quantities that could not be computed are absent. */
+export interface HistoryRow {
+  step: number;
+  /** Wall-clock milliseconds since the run started. */
+  time: number;
+  energy?: number;
+  [metric: string]: number | undefined;
+}
+
+export interface RunOptions {
+  steps: number;
+  seed: number;
+  /** Record every `every` steps (and always the first and last). Default: about 100 records. */
+  every?: number;
+  /**
+   * Computes the recorded quantities of a state (energy, MMD, KSD, W₂, …). The runner adds
+   * `step` and `time`. Defaults to the energy value when the flow's energy has one.
+   */
+  measure?: (state: FlowState) => Record<string, number | undefined>;
+  /** Called after each recorded state (progress, live plots). */
+  onRecord?: (row: HistoryRow, state: FlowState) => void;
+  /** Called after every step. */
+  onStep?: (state: FlowState, info: StepInfo) => void;
+  /** Stop early (Ctrl-C): the result then holds the steps done, with `stopped: true`. */
+  shouldStop?: () => boolean;
+}
+
+export interface RunResult {
+  final: FlowState;
+  history: HistoryRow[];
+  stepsDone: number;
+  stopped: boolean;
+  elapsedMs: number;
+}
+
+/**
+ * Runs `steps` steps of a flow from µ₀. The generator of step t is `rng(seed, t + 1)`
+ * (stream 0 is left to the caller for drawing µ₀), so reruns are bit-identical and any step
+ * can be replayed alone. Throws `DivergenceError` if the state leaves the finite numbers.
+ */
+export function runFlow(f: Flow, mu0: ParticleMeasure, o: RunOptions): RunResult {
+  checkInteger('steps', o.steps, 0);
+  checkInteger('seed', o.seed, 0);
+  const every = o.every ?? Math.max(1, Math.round(o.steps / 100));
+  checkInteger('record.every', every, 1);
+  const measure =
+    o.measure ??
+    ((s: FlowState) => (f.config.energy.provides.value ? { energy: f.config.energy.evaluate(s.mu, { value: true }).value } : {}));
+  const t0 = nowMs();
+  const history: HistoryRow[] = [];
+  const record = (s: FlowState) => {
+    const row: HistoryRow = { step: s.t, time: 0, ...measure(s) };
+    row.time = nowMs() - t0;
+    history.push(row);
+    o.onRecord?.(row, s);
+  };
+  let state = f.init(mu0);
+  record(state);
+  let stopped = false;
+  for (let t = 0; t < o.steps; t++) {
+    if (o.shouldStop?.()) {
+      stopped = true;
+      break;
+    }
+    const [next, info] = f.step(rng(o.seed, t + 1), state);
+    state = next;
+    o.onStep?.(state, info);
+    if (state.t % every === 0 || state.t === o.steps) record(state);
+  }
+  if (history[history.length - 1]!.step !== state.t) record(state);
+  return { final: state, history, stepsDone: state.t, stopped, elapsedMs: nowMs() - t0 };
+}
+
+// `performance` exists in browsers and Node but is not in the ES lib the core compiles against.
+const perf = (globalThis as { performance?: { now(): number } }).performance;
+function nowMs(): number {
+  return perf ? perf.now() : Date.now();
+}

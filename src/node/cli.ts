@@ -1,0 +1,213 @@
+/**
+ * The `measureflow` command line. Every command takes `--json` (machine-readable output on
+ * stdout) and exits non-zero with a one-line error on bad input.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { InputError } from '../core/errors.js';
+import { particleMeasure } from '../core/measure.js';
+import { rng } from '../core/rng.js';
+import { medianBandwidth } from '../kernels/bandwidth.js';
+import type { Kernel } from '../kernels/kernel.js';
+import { KERNEL_KINDS, checkKernel } from '../kernels/kernel.js';
+import { ksdSquared } from '../metrics/ksd.js';
+import { energyDistance, mmdSquared, mmdSquaredUnbiased } from '../metrics/mmd.js';
+import { sinkhornDivergence } from '../metrics/sinkhorn.js';
+import { w2 } from '../metrics/w2.js';
+import { TARGET_NAMES, makeTarget } from '../targets/makeTarget.js';
+import { readParticles, writeParticles } from './files.js';
+import { readSpecFile, runSpecFile } from './runCommand.js';
+import { packageVersion } from './version.js';
+
+const positiveNumber = (field: string) => (v: string) => {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x) || x <= 0) throw new InvalidArgumentError(`${field} must be a finite number > 0 (got '${v}')`);
+  return x;
+};
+const nonNegativeInt = (field: string) => (v: string) => {
+  const x = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(x)) throw new InvalidArgumentError(`${field} must be an integer >= 0 (got '${v}')`);
+  return x;
+};
+const positiveInt = (field: string) => (v: string) => {
+  const x = nonNegativeInt(field)(v);
+  if (x < 1) throw new InvalidArgumentError(`${field} must be an integer >= 1 (got '${v}')`);
+  return x;
+};
+
+/** A target given on the command line: a name, a JSON object, or a path to a JSON file. */
+function parseTargetArg(arg: string, field: string): unknown {
+  const t = arg.trim();
+  if (t.startsWith('{')) {
+    try {
+      return JSON.parse(t);
+    } catch (e) {
+      throw new InputError(field, arg, 'valid JSON', (e as Error).message);
+    }
+  }
+  if (t.endsWith('.json') && existsSync(t)) return readSpecFile(t);
+  return { name: t };
+}
+
+const METRICS = ['mmd', 'mmd-unbiased', 'energy', 'w2', 'sinkhorn', 'ksd'] as const;
+
+export function buildProgram(io: { out: (s: string) => void; err: (s: string) => void }): Command {
+  const program = new Command()
+    .name('measureflow')
+    .description('Gradient flows of probability measures on weighted particles')
+    .version(packageVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('run a flow described by a JSON spec (see README: "The run spec"); writes result.json, particles.csv/.npy, history.csv')
+    .argument('<spec>', 'path of the JSON spec')
+    .option('--steps <n>', 'override spec.steps', nonNegativeInt('--steps'))
+    .option('--seed <n>', 'override spec.seed', nonNegativeInt('--seed'))
+    .option('--tau <x>', 'override spec.tau', positiveNumber('--tau'))
+    .option('--eta <x>', 'override spec.eta', positiveNumber('--eta'))
+    .option('--out <dir>', 'override spec.out (relative to the current directory)')
+    .option('--json', 'print a JSON summary on stdout')
+    .option('--quiet', 'no progress bar')
+    .action((specPath, o) => {
+      const raw = readSpecFile(specPath) as Record<string, unknown>;
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError('spec', raw, 'a JSON object');
+      const spec: Record<string, unknown> = { ...raw };
+      if (o.steps !== undefined) spec.steps = o.steps;
+      if (o.seed !== undefined) spec.seed = o.seed;
+      if (o.tau !== undefined) spec.tau = o.tau;
+      if (o.eta !== undefined) spec.eta = o.eta;
+      if (o.out !== undefined) spec.out = resolve(o.out);
+      const signal = { stopped: false };
+      const onSigint = () => {
+        if (signal.stopped) process.exit(130);
+        signal.stopped = true;
+        io.err('\nmeasureflow: interrupted — writing the steps done so far (Ctrl-C again to abort)\n');
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        const res = runSpecFile(spec, { baseDir: dirname(resolve(specPath)), progress: !o.quiet && !o.json, signal });
+        const last = res.result.history[res.result.history.length - 1];
+        const first = res.result.history[0];
+        if (o.json)
+          io.out(
+            `${JSON.stringify({ status: res.diverged ? 'diverged' : res.result.stopped ? 'interrupted' : 'completed', out: res.outDir, files: res.files, steps: res.result.stepsDone, first, last, ms: res.result.elapsedMs })}\n`,
+          );
+        else {
+          const fmt = (r: typeof last) =>
+            r
+              ? Object.entries(r)
+                  .filter(([k, v]) => k !== 'time' && v !== undefined)
+                  .map(([k, v]) => `${k}=${typeof v === 'number' && k !== 'step' ? v.toPrecision(6) : v}`)
+                  .join(' ')
+              : '';
+          io.out(`${String(spec.algorithm)}: ${res.result.stepsDone} steps in ${(res.result.elapsedMs / 1000).toFixed(2)} s\n`);
+          io.out(`  start: ${fmt(first)}\n  end:   ${fmt(last)}\n`);
+          io.out(`  results in ${res.outDir}\n`);
+        }
+        if (res.diverged) {
+          io.err(`measureflow: ${res.diverged}\n`);
+          process.exitCode = 3;
+        } else if (res.result.stopped) process.exitCode = 130;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    });
+
+  program
+    .command('metrics')
+    .description('discrepancies between two sample files (MMD, energy distance, exact W2, Sinkhorn divergence), or KSD of one file against a target')
+    .argument('<a>', 'samples file (.csv/.npy/.json) for µ')
+    .argument('[b]', 'samples file for ν (not needed for ksd only)')
+    .addOption(new Option('--kernel <type>', 'kernel for MMD/KSD').choices(KERNEL_KINDS).default('gaussian' as const))
+    .option('--sigma <x>', 'bandwidth σ > 0, or "median" (median heuristic on both samples)', 'median')
+    .option('--beta <x>', 'kernel exponent β (imq, energy)', positiveNumber('--beta'))
+    .option('--metrics <list>', `comma-separated subset of ${METRICS.join(',')}`, 'mmd,energy,w2,sinkhorn')
+    .option('--eps <x>', 'entropic regularisation ε of the Sinkhorn divergence (cost |x−y|²)', positiveNumber('--eps'), 0.01)
+    .option('--target <t>', 'target for ksd: a name, a JSON object, or a .json file')
+    .option('--json', 'print JSON on stdout')
+    .action((a, b, o) => {
+      const wanted = o.metrics.split(',').map((s) => s.trim());
+      for (const m of wanted)
+        if (!(METRICS as readonly string[]).includes(m)) throw new InputError('--metrics', m, `one of ${METRICS.join(', ')}`);
+      const mu = readParticles(a, { field: 'a' });
+      const nu = b ? readParticles(b, { field: 'b' }) : null;
+      if (!nu && wanted.some((m) => m !== 'ksd')) throw new InputError('b', undefined, `a second samples file for ${wanted.filter((m) => m !== 'ksd').join(', ')}`);
+      if (nu && nu.d !== mu.d) throw new InputError('b.d', nu.d, `${mu.d} (the dimension of a)`);
+      let sigma: number | undefined;
+      if (o.kernel !== 'energy') {
+        if (o.sigma === 'median') {
+          const all = new Float64Array(mu.X.length + (nu?.X.length ?? 0));
+          all.set(mu.X);
+          if (nu) all.set(nu.X, mu.X.length);
+          sigma = medianBandwidth(all, mu.d);
+        } else sigma = positiveNumber('--sigma')(o.sigma);
+      }
+      const kernel: Kernel = checkKernel(
+        o.kernel === 'energy' ? { kind: 'energy', ...(o.beta ? { beta: o.beta } : {}) } : { kind: o.kernel, sigma, ...(o.beta ? { beta: o.beta } : {}) },
+        '--kernel',
+      );
+      const out: Record<string, number> = {};
+      for (const m of wanted) {
+        if (m === 'mmd') out.mmd = Math.sqrt(Math.max(0, mmdSquared(kernel, mu, nu!)));
+        else if (m === 'mmd-unbiased') out.mmdSquaredUnbiased = mmdSquaredUnbiased(kernel, mu, nu!);
+        else if (m === 'energy') out.energyDistance = energyDistance(mu, nu!);
+        else if (m === 'w2') out.w2 = w2(mu, nu!);
+        else if (m === 'sinkhorn') out.sinkhornDivergence = sinkhornDivergence(mu, nu!, { eps: o.eps }).divergence;
+        else if (m === 'ksd') {
+          if (!o.target) throw new InputError('--target', undefined, 'a target with a score for ksd (e.g. --target paper-gaussian-2d)');
+          const t = makeTarget(parseTargetArg(o.target, '--target'), '--target');
+          if (!t.score) throw new InputError('--target', o.target, 'a target with a score');
+          if (t.d !== mu.d) throw new InputError('--target', o.target, `a target of dimension ${mu.d}`);
+          out.ksd = Math.sqrt(Math.max(0, ksdSquared(kernel, mu, t.score(mu.X))));
+        }
+      }
+      const info = { kernel: kernel.kind === 'energy' ? kernel : { ...kernel }, eps: wanted.includes('sinkhorn') ? o.eps : undefined, n: mu.n, m: nu?.n, d: mu.d };
+      if (o.json) io.out(`${JSON.stringify({ ...out, ...info })}\n`);
+      else {
+        io.out(`kernel ${JSON.stringify(info.kernel)}  n=${mu.n}${nu ? ` m=${nu.n}` : ''} d=${mu.d}\n`);
+        for (const [k, v] of Object.entries(out)) io.out(`${k.padEnd(20)} ${v.toPrecision(8)}\n`);
+      }
+    });
+
+  program
+    .command('sample')
+    .description(`draw n exact samples of a named target (${TARGET_NAMES.filter((t) => t !== 'samples').join(', ')})`)
+    .argument('<target>', 'a name, a JSON object like \'{"name":"gaussian","mean":[0,0],"cov":[[1,0.5],[0.5,2]]}\', or a .json file')
+    .requiredOption('-n, --n <n>', 'number of samples', positiveInt('--n'))
+    .requiredOption('-o, --out <file>', 'output file (.csv, .npy or .json)')
+    .option('--seed <n>', 'seed', nonNegativeInt('--seed'), 0)
+    .option('--json', 'print a JSON summary on stdout')
+    .action((targetArg, o) => {
+      const t = makeTarget(parseTargetArg(targetArg, 'target'), 'target');
+      if (!t.sample) throw new InputError('target', targetArg, 'a target with an exact sampler');
+      const X = t.sample(rng(o.seed, 0), o.n);
+      writeParticles(o.out, particleMeasure(X, t.d));
+      if (o.json) io.out(`${JSON.stringify({ out: resolve(o.out), n: o.n, d: t.d, seed: o.seed })}\n`);
+      else io.out(`wrote ${o.n} samples of ${t.kind} (d = ${t.d}, seed ${o.seed}) to ${o.out}\n`);
+    });
+
+  return program;
+}
+
+/** Entry point of the bin: returns the exit code (0 ok, 1 runtime error, 2 bad input/usage). */
+export async function main(argv: string[]): Promise<number> {
+  const io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) };
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof InputError) {
+      io.err(`measureflow: ${e.message}\n`);
+      return 2;
+    }
+    io.err(`measureflow: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+

@@ -1,0 +1,170 @@
+/**
+ * `measureflow run SPEC.json`: the Node edge around `buildRun` + `runFlow` — reads the
+ * files a spec names, shows progress, stops cleanly on Ctrl-C, writes results atomically.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { InputError } from '../core/errors.js';
+import type { ParticleMeasure } from '../core/measure.js';
+import type { HistoryRow, RunResult } from '../flows/run.js';
+import { runFlow } from '../flows/run.js';
+import { formatCsv } from '../io/csv.js';
+import { writeNpy } from '../io/npy.js';
+import { buildRun } from '../spec/build.js';
+import type { RunSpec } from '../spec/schema.js';
+import { parseSpec } from '../spec/schema.js';
+import { readParticles, writeFileAtomic } from './files.js';
+import { createProgress } from './progress.js';
+import { packageVersion } from './version.js';
+
+/** Reads and parses a JSON spec file, with the path in every error. */
+export function readSpecFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new InputError('spec', path, 'an existing JSON file', (e as NodeJS.ErrnoException).code ?? String(e));
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`spec (${path})`, text.slice(0, 40), 'valid JSON', (e as Error).message);
+  }
+}
+
+export interface RunCommandOptions {
+  /** Directory against which relative file names in the spec are resolved. */
+  baseDir: string;
+  /** Show a progress bar (on a TTY only). */
+  progress?: boolean;
+  /** Stop flag polled between steps (set by SIGINT). */
+  signal?: { stopped: boolean };
+  log?: (line: string) => void;
+}
+
+export interface RunOutput {
+  outDir: string;
+  files: string[];
+  result: RunResult;
+  resolved: Record<string, unknown>;
+  diverged?: string;
+}
+
+/** Runs a spec object end to end; returns where the results went. Nothing is written for a bad spec. */
+export function runSpecFile(rawSpec: unknown, opts: RunCommandOptions): RunOutput {
+  const spec: RunSpec = parseSpec(rawSpec);
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(opts.baseDir, p));
+  const data: Parameters<typeof buildRun>[1] = {};
+  const tgt = spec.target as { samples?: string; weights?: string };
+  const ini = spec.init as { particles?: string; weights?: string };
+  if (typeof tgt.samples === 'string') {
+    const m = readParticles(at(tgt.samples), { field: 'target.samples' });
+    let w: Float64Array | undefined;
+    if (tgt.weights) w = readWeights(at(tgt.weights), 'target.weights');
+    data.targetSamples = { X: m.X, d: m.d, w: w ?? (m.w.every((x) => x === m.w[0]) ? undefined : m.w) };
+  }
+  if (typeof ini.particles === 'string') {
+    const m = readParticles(at(ini.particles), { field: 'init.particles', space: spec.space ?? 'P' });
+    let w = m.w;
+    if (ini.weights) w = readWeights(at(ini.weights), 'init.weights');
+    data.initParticles = { X: m.X, d: m.d, w };
+  }
+  const built = buildRun(spec, data);
+  const resolved = built.resolved;
+  const steps = resolved.steps as number;
+  const outDir = at(resolved.out as string);
+  const bar = opts.progress ? createProgress(steps, `${spec.algorithm}`) : null;
+  const t0 = Date.now();
+  let result: RunResult;
+  let diverged: string | undefined;
+  let last: { state: { t: number; mu: ParticleMeasure } } | null = null;
+  const history: HistoryRow[] = [];
+  try {
+    result = runFlow(built.flow, built.mu0, {
+      steps,
+      seed: resolved.seed as number,
+      every: (resolved.record as { every: number }).every,
+      measure: built.measure,
+      onRecord: (row, state) => {
+        history.push(row);
+        last = { state };
+        bar?.update(state.t, row);
+      },
+      onStep: (state) => {
+        last = { state };
+        if (state.t % 10 === 0) bar?.update(state.t);
+      },
+      shouldStop: () => opts.signal?.stopped ?? false,
+    });
+  } catch (e) {
+    bar?.stop();
+    if (e instanceof Error && e.name === 'DivergenceError' && last) {
+      // Keep what was done: the last finite state and its history, marked as diverged.
+      diverged = e.message;
+      const st = (last as { state: { t: number; mu: ParticleMeasure } }).state;
+      result = { final: st, history, stepsDone: st.t, stopped: true, elapsedMs: Date.now() - t0 };
+    } else throw e;
+  }
+  bar?.stop();
+  const files = writeRunOutputs(outDir, result, resolved, built.Y ? { Y: built.Y, d: built.mu0.d } : null, diverged);
+  return { outDir, files, result, resolved, diverged };
+}
+
+function readWeights(path: string, field: string): Float64Array {
+  const m = readParticles(path, { field, space: 'M+' });
+  if (m.d !== 1) throw new InputError(field, path, 'a single column of weights');
+  return m.X;
+}
+
+/**
+ * Writes `result.json`, `particles.csv` (x0…, w), `positions.npy`, `weights.npy` and
+ * `history.csv` into `outDir`, each atomically (temp file + rename).
+ */
+export function writeRunOutputs(
+  outDir: string,
+  res: RunResult,
+  resolved: Record<string, unknown>,
+  _target: { Y: Float64Array; d: number } | null,
+  diverged?: string,
+): string[] {
+  const mu = res.final.mu;
+  const { n, d } = mu;
+  const positions: number[][] = [];
+  for (let i = 0; i < n; i++) positions.push(Array.from(mu.X.subarray(i * d, i * d + d)));
+  const result = {
+    measureflow: packageVersion(),
+    status: diverged ? 'diverged' : res.stopped ? 'interrupted' : 'completed',
+    ...(diverged ? { error: diverged } : {}),
+    stepsDone: res.stepsDone,
+    n,
+    d,
+    positions,
+    weights: Array.from(mu.w),
+    history: res.history,
+    spec: resolved,
+    timing: { totalMs: res.elapsedMs, msPerStep: res.stepsDone ? res.elapsedMs / res.stepsDone : null },
+  };
+  const files: string[] = [];
+  const put = (name: string, data: string | Uint8Array) => {
+    const p = join(outDir, name);
+    writeFileAtomic(p, data);
+    files.push(p);
+  };
+  put('particles.csv', formatCsv(mu.X, d, { w: mu.w }));
+  put('positions.npy', writeNpy(mu.X, [n, d]));
+  put('weights.npy', writeNpy(mu.w, [n]));
+  put('history.csv', historyCsv(res.history));
+  put('result.json', `${JSON.stringify(result, null, 1)}\n`);
+  return files;
+}
+
+/** History rows as CSV with a fixed column order (step, time, then metrics); empty cells for missing values. */
+export function historyCsv(rows: HistoryRow[]): string {
+  const cols = ['step', 'time'];
+  for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
+  const lines = [cols.join(',')];
+  for (const r of rows) lines.push(cols.map((c) => (r[c] === undefined || r[c] === null ? '' : String(r[c]))).join(','));
+  return `${lines.join('\n')}\n`;
+}
+
+export { dirname };

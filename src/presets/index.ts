@@ -1,0 +1,171 @@
+/**
+ * Named algorithms of MATH.md §6 as presets: each returns the same `FlowConfig` a user
+ * could build by hand from an energy, a geometry and a scheme — nothing more. Tests check
+ * that each preset equals its explicit composition.
+ */
+import { InputError } from '../core/errors.js';
+import type { Energy } from '../energies/energy.js';
+import { klEnergy } from '../energies/kl.js';
+import { ksdEnergy } from '../energies/ksd.js';
+import type { Interaction, Internal } from '../energies/mckeanVlasov.js';
+import { mckeanVlasovEnergy } from '../energies/mckeanVlasov.js';
+import { mmdEnergy } from '../energies/mmd.js';
+import type { Potential, ScoreModel } from '../energies/potential.js';
+import type { FlowConfig } from '../flows/flow.js';
+import type { Kernel } from '../kernels/kernel.js';
+import type { Rng } from '../core/rng.js';
+
+/** Target samples for MMD-type energies: Y [m, d] (uniform weights unless `yWeights`). */
+export interface SampleTarget {
+  Y: Float64Array;
+  d: number;
+  yWeights?: Float64Array;
+  /** Redraw the m target samples every step (the IFT authors' convention). */
+  resample?: (r: Rng, m: number) => Float64Array;
+}
+
+const mmdOf = (kernel: Kernel, t: SampleTarget, force?: 'witness' | 'nadaraya-watson'): Energy =>
+  mmdEnergy({ kernel, Y: t.Y, d: t.d, yWeights: t.yWeights, resample: t.resample, force });
+
+/** Unadjusted Langevin (ULA): P · KL(µ‖π) · W · xᵢ ← xᵢ + τ s(xᵢ) + √(2τ) N(0, I); `mala` adds MH correction. */
+export function langevin(o: { target: ScoreModel; tau: number; mala?: boolean; bandwidth?: number }): FlowConfig {
+  return {
+    space: 'P',
+    energy: klEnergy({ target: o.target, estimator: 'langevin', bandwidth: o.bandwidth }),
+    transport: { kind: 'wasserstein', mala: o.mala ?? false },
+    tau: o.tau,
+  };
+}
+
+/** SVGD (Liu & Wang 2016): P · KL(µ‖π) · Stein · xᵢ ← xᵢ + τ Σⱼ wⱼ[k(xⱼ,xᵢ)s(xⱼ) + ∇_{xⱼ}k(xⱼ,xᵢ)]. */
+export function svgd(o: { target: ScoreModel; kernel: Kernel; tau: number }): FlowConfig {
+  return {
+    space: 'P',
+    energy: klEnergy({ target: o.target, estimator: 'langevin' }),
+    transport: { kind: 'stein', kernel: o.kernel },
+    tau: o.tau,
+  };
+}
+
+/** MMD flow (Arbel et al. 2019): P · ½MMD² · W, explicit; optional noise injection until a step. */
+export function mmdFlow(o: { kernel: Kernel; target: SampleTarget; tau: number; noise?: { level: number; until: number } }): FlowConfig {
+  return {
+    space: 'P',
+    energy: mmdOf(o.kernel, o.target),
+    transport: o.noise ? { kind: 'wasserstein', noise: o.noise } : { kind: 'wasserstein' },
+    tau: o.tau,
+  };
+}
+
+/** KSD descent (Korba et al. 2021): P · ½KSD² · W, explicit. */
+export function ksdDescent(o: { kernel: Kernel; target: ScoreModel; tau: number }): FlowConfig {
+  return { space: 'P', energy: ksdEnergy({ kernel: o.kernel, target: o.target }), transport: { kind: 'wasserstein' }, tau: o.tau };
+}
+
+/**
+ * IFT gradient descent (IFT paper, Algorithm 1): P · ½MMD² · spherical IFT; a Wasserstein
+ * step of length τα, then an MMD weight step of length ηβ, `exact` (QP) or `pgd`.
+ */
+export function ift(o: {
+  kernel: Kernel;
+  target: SampleTarget;
+  tau: number;
+  eta: number;
+  variant?: 'exact' | 'pgd';
+  alpha?: number;
+  beta?: number;
+  noise?: { level: number; until: number };
+  space?: 'P' | 'M+';
+}): FlowConfig {
+  const space = o.space ?? 'P';
+  return {
+    space,
+    energy: mmdOf(o.kernel, o.target),
+    transport: { kind: 'wasserstein', coef: o.alpha ?? 1, ...(o.noise ? { noise: o.noise } : {}) },
+    reaction: { kind: 'mmd', variant: o.variant ?? 'exact', spherical: space === 'P', coef: o.beta ?? 1 },
+    tau: o.tau,
+    eta: o.eta,
+  };
+}
+
+/** WFR gradient descent of ½MMD²: P · ½MMD² · WFR · Wasserstein step + Fisher-Rao (KL mirror) step. */
+export function wfr(o: { kernel: Kernel; target: SampleTarget; tau: number; eta: number; alpha?: number; beta?: number }): FlowConfig {
+  return {
+    space: 'P',
+    energy: mmdOf(o.kernel, o.target),
+    transport: { kind: 'wasserstein', coef: o.alpha ?? 1 },
+    reaction: { kind: 'fisher-rao', coef: o.beta ?? 1 },
+    tau: o.tau,
+    eta: o.eta,
+  };
+}
+
+/**
+ * Birth–death Langevin (Lu et al. 2019): P · KL(µ‖π) · WFR · Langevin step, then the
+ * Fisher-Rao step with ξ = log ρ̂ + V (ρ̂ a Gaussian KDE of bandwidth h).
+ */
+export function birthDeath(o: { target: ScoreModel; tau: number; eta: number; bandwidth: number }): FlowConfig {
+  return {
+    space: 'P',
+    energy: klEnergy({ target: o.target, estimator: 'langevin', bandwidth: o.bandwidth }),
+    transport: { kind: 'wasserstein' },
+    reaction: { kind: 'fisher-rao' },
+    tau: o.tau,
+    eta: o.eta,
+  };
+}
+
+/**
+ * Kernelized inclusive-KL mirror descent (inclusive-KL paper eq. 42–43): P · KL(π‖µ)
+ * kernelized · Fisher-Rao, wᵢ ∝ wᵢ exp(−η ξ(xᵢ)). `form` 'samples': ξ is the MMD witness
+ * against target samples; 'stein': ξ(z) = Σⱼ wⱼ k_π(xⱼ, z) with the Langevin–Stein kernel
+ * (target known by its score). Positions do not move.
+ */
+export function inclusiveKlMirror(
+  o: { kernel: Kernel; eta: number } & ({ form: 'samples'; target: SampleTarget } | { form: 'stein'; target: ScoreModel }),
+): FlowConfig {
+  const energy = o.form === 'samples' ? mmdOf(o.kernel, o.target) : ksdEnergy({ kernel: o.kernel, target: o.target });
+  return { space: 'P', energy, reaction: { kind: 'fisher-rao' }, eta: o.eta };
+}
+
+/**
+ * Simulated Fisher-Rao flow of the inclusive KL = MMD–MMD flow (inclusive-KL paper
+ * Prop. 3, IFT paper Thm 3.4): P · ½MMD² · spherical MMD geometry, exact (implicit)
+ * weight steps on the union of supports, so µ_t → e^{−t}µ₀ + (1 − e^{−t})π. The initial
+ * measure must carry the target atoms (with weight 0): see `unionOfSupports`.
+ */
+export function fisherRao(o: { kernel: Kernel; target: SampleTarget; eta: number }): FlowConfig {
+  return { space: 'P', energy: mmdOf(o.kernel, o.target), reaction: { kind: 'mmd', variant: 'exact', spherical: true }, eta: o.eta };
+}
+
+/** Nadaraya–Watson force (inclusive-KL paper eq. 22–23): W flow of ξ = witness / Σⱼ wⱼ k(xⱼ, ·). */
+export function nwForce(o: { kernel: Kernel; target: SampleTarget; tau: number }): FlowConfig {
+  return { space: 'P', energy: mmdOf(o.kernel, o.target, 'nadaraya-watson'), transport: { kind: 'wasserstein' }, tau: o.tau };
+}
+
+/** McKean–Vlasov / porous medium: P · ∫V + ½∬W + ∫U · W, explicit (noise or blob entropy). */
+export function mckeanVlasov(o: { d: number; potential?: Potential; interaction?: Interaction; internal?: Internal; tau: number }): FlowConfig {
+  if (!o.potential && !o.interaction && !o.internal)
+    throw new InputError('energy', 'empty', 'at least one of potential, interaction, internal');
+  return {
+    space: 'P',
+    energy: mckeanVlasovEnergy({ d: o.d, potential: o.potential, interaction: o.interaction, internal: o.internal }),
+    transport: { kind: 'wasserstein' },
+    tau: o.tau,
+  };
+}
+
+export const PRESET_NAMES = [
+  'langevin',
+  'svgd',
+  'mmd-flow',
+  'ksd-descent',
+  'ift',
+  'wfr',
+  'birth-death',
+  'inclusive-kl-mirror',
+  'fisher-rao',
+  'nw-force',
+  'mckean-vlasov',
+] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];

@@ -1,0 +1,335 @@
+import { InputError } from '../core/errors.js';
+import type { ParticleMeasure } from '../core/measure.js';
+import { particleMeasure } from '../core/measure.js';
+import { rng } from '../core/rng.js';
+import type { Energy } from '../energies/energy.js';
+import { klEnergy } from '../energies/kl.js';
+import { ksdEnergy } from '../energies/ksd.js';
+import type { Interaction, Internal } from '../energies/mckeanVlasov.js';
+import { mckeanVlasovEnergy } from '../energies/mckeanVlasov.js';
+import { mmdEnergy } from '../energies/mmd.js';
+import type { Potential } from '../energies/potential.js';
+import { potentialFromTarget } from '../energies/potential.js';
+import { unionOfSupports } from '../flows/closedForm.js';
+import type { Flow, FlowConfig, FlowState } from '../flows/flow.js';
+import { flow } from '../flows/flow.js';
+import type { Reaction, Transport } from '../geometries/types.js';
+import { medianBandwidth } from '../kernels/bandwidth.js';
+import type { Kernel } from '../kernels/kernel.js';
+import { STEIN_KERNEL_KINDS, checkKernel } from '../kernels/kernel.js';
+import { ksdSquared } from '../metrics/ksd.js';
+import { effectiveSampleSize } from '../metrics/ksd.js';
+import { mmdSquared } from '../metrics/mmd.js';
+import { w2 } from '../metrics/w2.js';
+import * as P from '../presets/index.js';
+import { makeTarget } from '../targets/makeTarget.js';
+import { samplesTarget } from '../targets/samples.js';
+import type { Target } from '../targets/target.js';
+import type { RunSpec } from './schema.js';
+
+/** Arrays a spec refers to by file name, loaded by the caller (the Node edge reads files). */
+export interface LoadedData {
+  targetSamples?: { X: Float64Array; d: number; w?: Float64Array };
+  initParticles?: { X: Float64Array; d: number; w?: Float64Array };
+}
+
+export interface BuiltRun {
+  flow: Flow;
+  mu0: ParticleMeasure;
+  target: Target;
+  /** Target samples Y [m, d] used by sample-based energies and the recorded MMD/W₂. */
+  Y: Float64Array | null;
+  /** The spec with every default filled in (numbers for "median" bandwidths). */
+  resolved: RunSpec & Record<string, unknown>;
+  /** Quantities recorded at a state. */
+  measure: (s: FlowState) => Record<string, number | undefined>;
+}
+
+const SAMPLE_ENERGY_PRESETS = new Set(['mmd-flow', 'ift', 'wfr', 'fisher-rao', 'nw-force']);
+
+function toKernel(k: { type: string; sigma?: number | 'median'; beta?: number } | undefined, sigmaMedian: () => number, field: string): Kernel {
+  const spec = k ?? { type: 'gaussian', sigma: 1 };
+  const sigma = spec.sigma === 'median' ? sigmaMedian() : spec.sigma;
+  const raw: Record<string, unknown> = { kind: spec.type };
+  if (spec.type !== 'energy') raw.sigma = sigma ?? 1;
+  else if (spec.sigma !== undefined) throw new InputError(`${field}.sigma`, spec.sigma, 'no bandwidth for the energy kernel (it has none)');
+  if (spec.beta !== undefined) raw.beta = spec.beta;
+  return checkKernel(raw, field);
+}
+
+const kernelToSpec = (k: Kernel) => {
+  const { kind, ...rest } = k;
+  return { type: kind, ...rest };
+};
+
+function stripKeys(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (!keys.includes(k)) out[k] = v;
+  return out;
+}
+
+function makePotential(p: NonNullable<RunSpec['potential']>, target: Target, d: number): Potential {
+  if (p.type === 'target') return potentialFromTarget(target);
+  const s = p.scale ?? 1;
+  if (p.type === 'quadratic')
+    return {
+      d,
+      value: (X, out) => {
+        const n = X.length / d;
+        const r = out ?? new Float64Array(n);
+        for (let i = 0; i < n; i++) {
+          let v = 0;
+          for (let a = 0; a < d; a++) v += X[i * d + a]! ** 2;
+          r[i] = 0.5 * s * v;
+        }
+        return r;
+      },
+      grad: (X, out) => {
+        const r = out ?? new Float64Array(X.length);
+        for (let i = 0; i < X.length; i++) r[i] = s * X[i]!;
+        return r;
+      },
+    };
+  return {
+    d,
+    value: (X, out) => {
+      const n = X.length / d;
+      const r = out ?? new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        let v = 0;
+        for (let a = 0; a < d; a++) v += (X[i * d + a]! ** 2 - 1) ** 2;
+        r[i] = s * v;
+      }
+      return r;
+    },
+    grad: (X, out) => {
+      const r = out ?? new Float64Array(X.length);
+      for (let i = 0; i < X.length; i++) r[i] = 4 * s * X[i]! * (X[i]! ** 2 - 1);
+      return r;
+    },
+  };
+}
+
+/**
+ * Turns a validated spec and the arrays it names into a flow, µ₀ and what to record.
+ * Random draws (named µ₀, target samples) use `rng(seed, 0)`; step t uses `rng(seed, t + 1)`.
+ */
+export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
+  const seed = spec.seed ?? 0;
+  const r0 = rng(seed, 0);
+  const alg = spec.algorithm;
+
+  // µ₀
+  let mu0: ParticleMeasure;
+  if ('particles' in spec.init) {
+    const ip = data.initParticles;
+    if (!ip) throw new InputError('init.particles', spec.init.particles, 'loaded particles (the caller must read the file)');
+    mu0 = particleMeasure(ip.X, ip.d, ip.w, { field: 'init.particles', space: spec.space ?? 'P' });
+  } else {
+    const dist = makeTarget(stripKeys(spec.init, ['n']), 'init');
+    if (!dist.sample) throw new InputError('init.name', spec.init.name, 'a distribution that can be sampled exactly');
+    mu0 = particleMeasure(dist.sample(r0, spec.init.n), dist.d, undefined, { field: 'init' });
+  }
+  const d = mu0.d;
+
+  // π and its samples
+  let target: Target;
+  let Y: Float64Array | null = null;
+  let yWeights: Float64Array | undefined;
+  let resample: ((r: ReturnType<typeof rng>, m: number) => Float64Array) | undefined;
+  if ('samples' in spec.target) {
+    const ts = data.targetSamples;
+    if (!ts) throw new InputError('target.samples', spec.target.samples, 'loaded samples (the caller must read the file)');
+    target = samplesTarget(ts.X, ts.d);
+    Y = ts.X;
+    yWeights = ts.w;
+    if (ts.w) particleMeasure(ts.X, ts.d, ts.w, { field: 'target.samples' });
+  } else {
+    target = makeTarget(stripKeys(spec.target, ['m', 'resample']), 'target');
+    const m = (spec.target.m as number | undefined) ?? mu0.n;
+    if (target.samples) Y = target.samples;
+    else if (target.sample) Y = target.sample(r0, m);
+    if (spec.target.resample) {
+      const t = target;
+      if (!t.sample) throw new InputError('target.resample', true, 'a target that can be sampled');
+      resample = (r, mm) => t.sample!(r, mm);
+    }
+  }
+  if (target.d !== d) throw new InputError('target.d', target.d, `${d} (the dimension of init)`);
+
+  const sigmaMedian = () => {
+    const all = new Float64Array(mu0.X.length + (Y?.length ?? 0));
+    all.set(mu0.X);
+    if (Y) all.set(Y, mu0.X.length);
+    return medianBandwidth(all, d);
+  };
+  let medianCache: number | undefined;
+  const median = () => (medianCache ??= sigmaMedian());
+  const kernel = toKernel(spec.kernel, median, 'kernel');
+  const recordKernel = spec.record?.kernel ? toKernel(spec.record.kernel, median, 'record.kernel') : kernel;
+  const tau = spec.tau ?? 0.1;
+  const eta = spec.eta ?? 0.1;
+
+  const needY = () => {
+    if (!Y) throw new InputError('target', spec.target, `target samples for algorithm "${alg}" (a samples file or a distribution that can be sampled)`);
+    return { Y, d, yWeights, resample };
+  };
+  const needScore = () => {
+    if (!target.score) throw new InputError('target', spec.target, `a target with a score ∇log π for algorithm "${alg}" (not a samples file)`);
+    return target;
+  };
+
+  let cfg: FlowConfig;
+  let init = mu0;
+  switch (alg) {
+    case 'langevin':
+      cfg = P.langevin({ target: needScore(), tau, mala: spec.mala, bandwidth: spec.bandwidth });
+      break;
+    case 'svgd':
+      cfg = P.svgd({ target: needScore(), kernel, tau });
+      break;
+    case 'mmd-flow':
+      cfg = P.mmdFlow({ kernel, target: needY(), tau, noise: spec.noise });
+      break;
+    case 'ksd-descent':
+      cfg = P.ksdDescent({ kernel, target: needScore(), tau });
+      break;
+    case 'ift':
+      cfg = P.ift({
+        kernel,
+        target: needY(),
+        tau,
+        eta,
+        variant: spec.variant ?? 'exact',
+        alpha: spec.alpha,
+        beta: spec.beta,
+        noise: spec.noise,
+        space: spec.space,
+      });
+      break;
+    case 'wfr':
+      cfg = P.wfr({ kernel, target: needY(), tau, eta, alpha: spec.alpha, beta: spec.beta });
+      break;
+    case 'birth-death': {
+      const h = spec.bandwidth ?? median();
+      cfg = P.birthDeath({ target: needScore(), tau, eta, bandwidth: h });
+      break;
+    }
+    case 'inclusive-kl-mirror':
+      cfg =
+        (spec.form ?? 'samples') === 'samples'
+          ? P.inclusiveKlMirror({ form: 'samples', kernel, target: needY(), eta })
+          : P.inclusiveKlMirror({ form: 'stein', kernel, target: needScore(), eta });
+      break;
+    case 'fisher-rao': {
+      const t = needY();
+      cfg = P.fisherRao({ kernel, target: t, eta });
+      init = unionOfSupports(mu0, t.Y, t.yWeights).mu;
+      break;
+    }
+    case 'nw-force':
+      cfg = P.nwForce({ kernel, target: needY(), tau });
+      break;
+    case 'mckean-vlasov':
+      cfg = P.mckeanVlasov({
+        d,
+        tau,
+        potential: spec.potential ? makePotential(spec.potential, target, d) : undefined,
+        interaction: spec.interaction ? makeInteraction(spec.interaction, median) : undefined,
+        internal: spec.internal ? makeInternal(spec.internal) : undefined,
+      });
+      break;
+    case 'custom': {
+      if (!spec.energy) throw new InputError('energy', undefined, 'an energy for algorithm "custom"');
+      const e = spec.energy;
+      let E: Energy;
+      if (e.type === 'mmd' || e.type === 'inclusive-kl') {
+        const t = needY();
+        E = mmdEnergy({ kernel, Y: t.Y, d, yWeights: t.yWeights, resample: t.resample, force: e.type === 'mmd' ? e.force : 'witness' });
+      } else if (e.type === 'kl') E = klEnergy({ target: needScore(), estimator: e.estimator ?? 'langevin', bandwidth: e.bandwidth });
+      else if (e.type === 'ksd') E = ksdEnergy({ kernel, target: needScore() });
+      else
+        E = mckeanVlasovEnergy({
+          d,
+          potential: e.potential ? makePotential(e.potential, target, d) : undefined,
+          interaction: e.interaction ? makeInteraction(e.interaction, median) : undefined,
+          internal: e.internal ? makeInternal(e.internal) : undefined,
+        });
+      let transport: Transport | undefined;
+      if (spec.transport) {
+        const t = spec.transport;
+        transport =
+          t.type === 'stein'
+            ? { kind: 'stein', kernel: t.kernel ? toKernel(t.kernel, median, 'transport.kernel') : kernel, coef: spec.alpha }
+            : { kind: 'wasserstein', scheme: t.scheme, metric: t.metric, noise: t.noise ?? spec.noise, mala: t.mala, coef: spec.alpha };
+      }
+      let reaction: Reaction | undefined;
+      if (spec.reaction) {
+        const re = spec.reaction;
+        reaction =
+          re.type === 'mmd'
+            ? { kind: 'mmd', spherical: re.spherical, variant: re.variant, kernel, coef: spec.beta }
+            : { kind: re.type, coef: spec.beta };
+      }
+      cfg = { space: spec.space ?? 'P', energy: E, transport, reaction, tau: transport ? tau : undefined, eta: reaction ? eta : undefined };
+      break;
+    }
+  }
+  const f = flow(cfg);
+
+  // what is recorded
+  const yMeasure = Y ? particleMeasure(Y, d, yWeights, { field: 'target.samples' }) : null;
+  const wantedDefault = ['energy', 'mmd', 'mass'];
+  const metrics = spec.record?.metrics ?? wantedDefault.filter((m) => m !== 'mmd' || yMeasure);
+  for (const m of metrics) {
+    if ((m === 'mmd' || m === 'w2') && !yMeasure) throw new InputError('record.metrics', m, 'a target with samples for this metric');
+    if (m === 'ksd' && !target.score) throw new InputError('record.metrics', m, 'a target with a score for KSD');
+    if (m === 'ksd' && !STEIN_KERNEL_KINDS.includes(recordKernel.kind))
+      throw new InputError('record.kernel', recordKernel.kind, `one of ${STEIN_KERNEL_KINDS.join(', ')} for KSD`);
+  }
+  const E0 = cfg.energy;
+  const measure = (s: FlowState) => {
+    const row: Record<string, number | undefined> = {};
+    const mu = s.mu;
+    let mass = 0;
+    for (let i = 0; i < mu.n; i++) mass += mu.w[i]!;
+    const normalised = { ...mu, w: mu.w.map((x) => x / mass) };
+    for (const m of metrics) {
+      if (m === 'energy') row.energy = E0.provides.value ? E0.evaluate(mu, { value: true }).value : undefined;
+      else if (m === 'mmd') row.mmd = Math.sqrt(Math.max(0, mmdSquared(recordKernel, normalised, yMeasure!)));
+      else if (m === 'ksd') row.ksd = Math.sqrt(Math.max(0, ksdSquared(recordKernel, normalised, target.score!(mu.X))));
+      else if (m === 'w2') row.w2 = w2(normalised, yMeasure!);
+      else if (m === 'ess') row.ess = effectiveSampleSize(mu.w);
+      else if (m === 'mass') row.mass = mass;
+    }
+    return row;
+  };
+
+  const resolved = {
+    ...spec,
+    kernel: kernelToSpec(kernel),
+    tau,
+    eta,
+    steps: spec.steps ?? 100,
+    seed,
+    out: spec.out ?? 'out/',
+    space: cfg.space,
+    record: { ...spec.record, metrics, every: spec.record?.every ?? Math.max(1, Math.round((spec.steps ?? 100) / 100)), kernel: kernelToSpec(recordKernel) },
+    ...(alg === 'ift' ? { variant: spec.variant ?? 'exact', alpha: spec.alpha ?? 1, beta: spec.beta ?? 1 } : {}),
+    ...(alg === 'wfr' ? { alpha: spec.alpha ?? 1, beta: spec.beta ?? 1 } : {}),
+    ...(alg === 'birth-death' ? { bandwidth: spec.bandwidth ?? median() } : {}),
+  } as RunSpec & Record<string, unknown>;
+  return { flow: f, mu0: init, target, Y, resolved, measure };
+}
+
+function makeInteraction(i: NonNullable<RunSpec['interaction']>, median: () => number): Interaction {
+  if (i.type === 'quadratic') return { kind: 'quadratic', scale: i.scale };
+  return { kind: 'kernel', kernel: toKernel(i.kernel, median, 'interaction.kernel'), scale: i.scale };
+}
+
+function makeInternal(u: NonNullable<RunSpec['internal']>): Internal {
+  if (u.type === 'porous') return { kind: 'porous', m: u.m, temperature: u.temperature, bandwidth: u.bandwidth };
+  return { kind: 'entropy', temperature: u.temperature, realisation: u.realisation ?? 'noise', bandwidth: u.bandwidth };
+}
+
+export { SAMPLE_ENERGY_PRESETS };

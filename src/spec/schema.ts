@@ -1,0 +1,178 @@
+import { z } from 'zod';
+import { InputError, describe } from '../core/errors.js';
+import { PRESET_NAMES } from '../presets/index.js';
+
+/**
+ * The run spec: the JSON given to `measureflow run` and the options object of `run()` are
+ * the same thing, validated here in one place. Every field is documented in the README
+ * (generated from this schema's descriptions by `specJsonSchema()`).
+ */
+
+const positive = (what: string) => z.number().finite().positive().describe(what);
+
+export const kernelSpec = z
+  .strictObject({
+    type: z.enum(['gaussian', 'imq', 'laplace', 'matern32', 'energy']).describe('kernel family'),
+    sigma: z
+      .union([z.number().finite().positive(), z.literal('median')])
+      .optional()
+      .describe('bandwidth σ > 0, or "median" (median heuristic on the initial particles and target samples; the value used is reported)'),
+    beta: positive('exponent β (imq: (1 + r²/σ²)^-β, default 0.5; energy: -r^β with β in (0, 2), default 1)').optional(),
+  })
+  .describe('kernel k(x, y)');
+
+const fileSource = z.strictObject({
+  samples: z.string().min(1).describe('path of a .csv/.npy/.json file of samples [m, d] (relative to the spec file)'),
+  weights: z.string().min(1).optional().describe('optional file of target weights [m]'),
+});
+const namedDist = z
+  .looseObject({ name: z.string().describe('a named distribution (see targets)') })
+  .describe('a named distribution with its parameters, e.g. {"name": "gaussian", "mean": [0, 0], "cov": [[1, 0.5], [0.5, 2]]}');
+
+export const targetSpec = z
+  .union([
+    fileSource,
+    namedDist.extend({
+      m: z.number().int().positive().optional().describe('number of target samples drawn for sample-based energies (default: n of init)'),
+      resample: z.boolean().optional().describe('draw fresh target samples every step (IFT authors’ code); default false'),
+    }),
+  ])
+  .describe('target π: a samples file, or a named distribution');
+
+export const initSpec = z
+  .union([
+    z.strictObject({
+      particles: z.string().min(1).describe('path of a .csv/.npy/.json file of initial positions [n, d]'),
+      weights: z.string().min(1).optional().describe('optional file of initial weights [n] (default uniform)'),
+    }),
+    namedDist.extend({ n: z.number().int().positive().describe('number of particles drawn') }),
+  ])
+  .describe('initial measure µ₀');
+
+const noiseSpec = z.strictObject({
+  level: positive('noise level β: ∇ξ is evaluated at xᵢ + β·uᵢ, uᵢ ~ N(0, I)'),
+  until: z.number().int().nonnegative().describe('noise is switched off from this step on'),
+});
+
+const potentialSpec = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('target').describe('V = −log π of the target') }),
+  z.strictObject({ type: z.literal('quadratic'), scale: positive('V(x) = scale·|x|²/2').optional() }),
+  z.strictObject({ type: z.literal('double-well'), scale: positive('V(x) = scale·Σₐ(xₐ² − 1)²').optional() }),
+]);
+
+const interactionSpec = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('quadratic'), scale: z.number().finite().describe('W(z) = scale·|z|²/2') }),
+  z.strictObject({ type: z.literal('kernel'), kernel: kernelSpec, scale: z.number().finite().describe('W(x − y) = scale·k(x, y)') }),
+]);
+
+const internalSpec = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('entropy'),
+    temperature: positive('T in U = T·ρ log ρ').optional(),
+    realisation: z.enum(['noise', 'blob']).optional().describe('Brownian noise (default) or the blob/KDE method'),
+    bandwidth: positive('KDE bandwidth h').optional(),
+  }),
+  z.strictObject({
+    type: z.literal('porous'),
+    m: z.number().finite().gt(1).describe('exponent m > 1 in U = T·ρᵐ/(m − 1)'),
+    temperature: positive('T').optional(),
+    bandwidth: positive('KDE bandwidth h (blob method)'),
+  }),
+]);
+
+const energySpec = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('mmd'), force: z.enum(['witness', 'nadaraya-watson']).optional() }),
+  z.strictObject({ type: z.literal('inclusive-kl') }),
+  z.strictObject({ type: z.literal('kl'), estimator: z.enum(['langevin', 'blob']).optional(), bandwidth: positive('KDE bandwidth').optional() }),
+  z.strictObject({ type: z.literal('ksd') }),
+  z.strictObject({
+    type: z.literal('mckean-vlasov'),
+    potential: potentialSpec.optional(),
+    interaction: interactionSpec.optional(),
+    internal: internalSpec.optional(),
+  }),
+]);
+
+const transportSpec = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('wasserstein'),
+    scheme: z.enum(['explicit', 'implicit']).optional(),
+    metric: z.enum(['wasserstein', 'euclidean']).optional(),
+    noise: noiseSpec.optional(),
+    mala: z.boolean().optional(),
+  }),
+  z.strictObject({ type: z.literal('stein'), kernel: kernelSpec.optional() }),
+]);
+const reactionSpec = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('fisher-rao') }),
+  z.strictObject({ type: z.literal('hellinger') }),
+  z.strictObject({ type: z.literal('mmd'), spherical: z.boolean().optional(), variant: z.enum(['exact', 'pgd']).optional() }),
+]);
+
+export const METRIC_NAMES = ['energy', 'mmd', 'ksd', 'w2', 'ess', 'mass'] as const;
+
+export const runSpec = z
+  .strictObject({
+    algorithm: z.enum([...PRESET_NAMES, 'custom']).describe('a preset of MATH.md §6, or "custom" (give energy + transport/reaction)'),
+    space: z.enum(['P', 'M+']).optional().describe('probability measures (default) or non-negative measures'),
+    kernel: kernelSpec.optional().describe('kernel of the energy / geometry (default gaussian σ = 1)'),
+    target: targetSpec,
+    init: initSpec,
+    tau: positive('transport step τ: xᵢ ← xᵢ − τ∇ξ(xᵢ)').optional(),
+    eta: positive('reaction step η (MATH.md §5)').optional(),
+    steps: z.number().int().nonnegative().optional().describe('number of steps (default 100)'),
+    seed: z.number().int().nonnegative().lt(2 ** 32).optional().describe('seed of the run (default 0)'),
+    out: z.string().min(1).optional().describe('output folder (default "out/")'),
+    alpha: positive('transport coefficient α of WFR/IFT').optional(),
+    beta: positive('reaction coefficient β of WFR/IFT').optional(),
+    variant: z.enum(['exact', 'pgd']).optional().describe('IFT MMD step: exact QP (default) or one projected-gradient step'),
+    noise: noiseSpec.optional().describe('noise injection of MMD flow / IFT'),
+    mala: z.boolean().optional().describe('langevin: Metropolis-adjust (MALA)'),
+    bandwidth: positive('KDE bandwidth h (birth-death, blob KL)').optional(),
+    form: z.enum(['samples', 'stein']).optional().describe('inclusive-kl-mirror: MMD witness of target samples, or Stein kernel with the score'),
+    potential: potentialSpec.optional(),
+    interaction: interactionSpec.optional(),
+    internal: internalSpec.optional(),
+    energy: energySpec.optional().describe('custom: the energy'),
+    transport: transportSpec.optional().describe('custom: the transport part of the geometry'),
+    reaction: reactionSpec.optional().describe('custom: the reaction part of the geometry'),
+    record: z
+      .strictObject({
+        every: z.number().int().positive().optional().describe('record every k steps (default: ~100 records)'),
+        metrics: z.array(z.enum(METRIC_NAMES)).optional().describe('quantities recorded (default: energy, mmd, mass)'),
+        kernel: kernelSpec.optional().describe('kernel of the recorded MMD (default: the run kernel)'),
+      })
+      .optional(),
+  })
+  .describe('a measureflow run');
+
+export type RunSpec = z.infer<typeof runSpec>;
+
+/** Error for a spec with one or more invalid fields; `issues` lists each with path and value. */
+export class SpecError extends InputError {
+  readonly issues: { path: string; message: string }[];
+  constructor(issues: { path: string; message: string; value: unknown }[]) {
+    const first = issues[0]!;
+    super(first.path, first.value, first.message);
+    this.issues = issues;
+    this.message = issues.map((i) => `${i.path}: ${i.message} (got ${describe(i.value)})`).join('; ');
+    this.name = 'SpecError';
+  }
+}
+
+/** Validates a spec object, throwing a `SpecError` that names every bad field. */
+export function parseSpec(input: unknown): RunSpec {
+  const res = runSpec.safeParse(input, { reportInput: true });
+  if (res.success) return res.data;
+  const issues = res.error.issues.map((iss) => ({
+    path: ['spec', ...iss.path.map(String)].join('.'),
+    message: iss.message,
+    value: (iss as { input?: unknown }).input,
+  }));
+  throw new SpecError(issues);
+}
+
+/** JSON Schema of the spec (for documentation and editors). */
+export function specJsonSchema(): unknown {
+  return z.toJSONSchema(runSpec, { io: 'input', unrepresentable: 'any' });
+}
