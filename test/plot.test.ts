@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Resvg } from '@resvg/resvg-js';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/core/errors.js';
-import { renderPng, renderSvg, resvgOptions, writeFigure } from '../src/node/render.js';
+import { FONT_FILES, renderPng, renderSvg, resvgOptions, writeFigure } from '../src/node/render.js';
 import { curvesChart, curvesData } from '../src/plot/curves.js';
 import { histogramChart, histogramDensity, histogramsChart } from '../src/plot/histogram.js';
 import { classifyWeights, particlesChart } from '../src/plot/particles.js';
@@ -224,7 +224,7 @@ describe('particlesChart', () => {
     // or an explicit none/transparent fill; the other final particles are filled.
     const vanished = [...markGroup(svg, 'vanished_particles_marks').matchAll(/<path\b[^>]*>/g)].map((m) => m[0]);
     expect(vanished).toHaveLength(10);
-    for (const p of vanished) expect(p).toMatch(/^(?![\s\S]*\bfill="(?!none|transparent)[^"]*")/);
+    for (const p of vanished) expect(p).not.toMatch(/\bfill="(?!none"|transparent")/);
     expect(vanished.every((p) => /\bstroke="#/.test(p))).toBe(true);
     const live = [...markGroup(svg, 'final_particles_marks').matchAll(/<path\b[^>]*>/g)].map((m) => m[0]);
     expect(live).toHaveLength(30);
@@ -232,7 +232,9 @@ describe('particlesChart', () => {
     // The legend's "vanished" symbol is hollow too.
     const legendSymbols = [...svg.matchAll(/<g class="mark-symbol role-legend-symbol"[^>]*>(<path\b[^>]*>)/g)].map((m) => m[1]!);
     expect(legendSymbols).toHaveLength(5);
-    expect(legendSymbols.filter((p) => /fill="transparent"/.test(p))).toHaveLength(2); // vanished + trajectories
+    const hollow = (p: string) => !/\bfill="(?!none"|transparent")/.test(p); // vega writes no fill attribute for transparent
+    expect(legendSymbols.filter(hollow)).toHaveLength(2); // vanished + trajectories
+    expect(hollow(legendSymbols[3]!)).toBe(true); // order: target, initial, final, vanished, trajectories
   });
 
   it('classifies weights: relative opacity, vanish threshold factor·mean(w) (= factor/n when normalised)', () => {
@@ -313,6 +315,14 @@ describe('rendering', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('draws text with the bundled fonts (resvg drops text silently without fonts)', () => {
+    for (const family of ['DejaVu Sans', 'sans-serif', 'Helvetica']) {
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="white"/><text x="5" y="28" font-family="${family}" font-size="22" font-weight="bold">Hello</text></svg>`;
+      expect(pixelVariance(svg), family).toBeGreaterThan(100);
+    }
+    expect(FONT_FILES).toHaveLength(2);
   });
 
   it('src/plot stays browser-safe (no node: imports)', async () => {

@@ -1,5 +1,6 @@
 import type { Kernel } from '../kernels/kernel.js';
-import { kernelProfile } from '../kernels/kernel.js';
+import { kernelSumGradJs } from './kernelSumsJs.js';
+import { gaussianSumGradWasm } from './wasmKernels.js';
 
 /**
  * The only place with O(n·m) loops. Every energy, metric and flow reduces its kernel
@@ -7,7 +8,16 @@ import { kernelProfile } from '../kernels/kernel.js';
  * *points* x_i. No n×m matrix is ever allocated: memory is O((n + m)·d).
  *
  * Shapes: X [n, d] (points), Y [m, d] (sources), v [m]; all row-major Float64Arrays.
+ *
+ * Backends: Gaussian sums with at least `WASM_MIN_PAIRS` pairs run in the WebAssembly-SIMD
+ * module (wasmKernels.ts) when the engine has it; everything else, and everything when it
+ * does not, runs in the plain-TypeScript loops (kernelSumsJs.ts), which are the reference
+ * the WebAssembly path is tested against. Both compute the kernel values with the same
+ * `exp` (bit-identical); sums differ by rounding only.
  */
+
+/** Below this many point–source pairs the TypeScript loop is used (call overhead). */
+export const WASM_MIN_PAIRS = 2048;
 
 /**
  * K·v: out[i] = Σⱼ vⱼ k(xᵢ, yⱼ).   Cost O(n·m·d).
@@ -36,71 +46,8 @@ export function kernelSumGrad(
 ): void {
   const n = X.length / d;
   const m = Y.length / d;
-  if (val) val.fill(0, 0, n);
-  if (grad) grad.fill(0, 0, n * d);
-  if (ker.kind === 'gaussian') {
-    gaussianSumGrad(1 / (ker.sigma * ker.sigma), X, n, Y, m, d, v, val, grad);
-    return;
-  }
-  const diff = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    const io = i * d;
-    let acc = 0;
-    for (let j = 0; j < m; j++) {
-      const jo = j * d;
-      let s = 0;
-      for (let a = 0; a < d; a++) {
-        const t = X[io + a]! - Y[jo + a]!;
-        diff[a] = t;
-        s += t * t;
-      }
-      const p = kernelProfile(ker, s, d);
-      const vj = v[j]!;
-      acc += vj * p.k;
-      if (grad) {
-        const f = vj * p.c;
-        for (let a = 0; a < d; a++) grad[io + a]! += f * diff[a]!;
-      }
-    }
-    if (val) val[i] = acc;
-  }
-}
-
-/**
- * Gaussian fast path. Uses Σⱼ vⱼcᵢⱼ(xᵢ − yⱼ) = xᵢ·Σⱼ vⱼcᵢⱼ − Σⱼ vⱼcᵢⱼ yⱼ, so the gradient
- * costs one axpy per pair and no difference vector is stored.
- */
-function gaussianSumGrad(
-  is2: number,
-  X: Float64Array,
-  n: number,
-  Y: Float64Array,
-  m: number,
-  d: number,
-  v: Float64Array,
-  val: Float64Array | null,
-  grad: Float64Array | null,
-): void {
-  const h = -0.5 * is2;
-  const gy = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    const io = i * d;
-    let acc = 0;
-    gy.fill(0);
-    for (let j = 0; j < m; j++) {
-      const jo = j * d;
-      let s = 0;
-      for (let a = 0; a < d; a++) {
-        const t = X[io + a]! - Y[jo + a]!;
-        s += t * t;
-      }
-      const kv = v[j]! * Math.exp(h * s);
-      acc += kv;
-      if (grad) for (let a = 0; a < d; a++) gy[a]! += kv * Y[jo + a]!;
-    }
-    if (val) val[i] = acc;
-    if (grad) for (let a = 0; a < d; a++) grad[io + a] = -is2 * (acc * X[io + a]! - gy[a]!);
-  }
+  if (ker.kind === 'gaussian' && n * m >= WASM_MIN_PAIRS && gaussianSumGradWasm(ker.sigma, X, Y, d, v, val, grad) !== null) return;
+  kernelSumGradJs(ker, X, Y, d, v, val, grad);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Kernel } from '../kernels/kernel.js';
-import { kernelProfile } from '../kernels/kernel.js';
+import { steinKernelSumJs } from './kernelSumsJs.js';
 
 /**
  * Sums of the Langevin–Stein kernel
@@ -8,7 +8,8 @@ import { kernelProfile } from '../kernels/kernel.js';
  *   k_π(x, y) = k·s(x)·s(y) + c·(s(y) − s(x))·(x − y) + tr ∇ₓ∇ᵧk.
  *
  * out[i] = Σⱼ vⱼ k_π(xᵢ, yⱼ), X [n, d] with scores SX [n, d], Y [m, d] with SY [m, d].
- * Cost O(n·m·d), memory O(1) beyond the output.
+ * Cost O(n·m·d), memory O(1) beyond the output (a block of 256 sources at a time; the
+ * kernel's profile is evaluated by one kind-specific loop per block, see profiles.ts).
  */
 export function steinKernelSum(
   ker: Kernel,
@@ -21,26 +22,7 @@ export function steinKernelSum(
   out?: Float64Array,
 ): Float64Array {
   const n = X.length / d;
-  const m = Y.length / d;
   const res = out ?? new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const io = i * d;
-    let acc = 0;
-    for (let j = 0; j < m; j++) {
-      const jo = j * d;
-      let s = 0;
-      let ss = 0;
-      let dsd = 0;
-      for (let a = 0; a < d; a++) {
-        const t = X[io + a]! - Y[jo + a]!;
-        s += t * t;
-        ss += SX[io + a]! * SY[jo + a]!;
-        dsd += (SY[jo + a]! - SX[io + a]!) * t;
-      }
-      const p = kernelProfile(ker, s, d);
-      acc += v[j]! * (p.k * ss + p.c * dsd + p.trace);
-    }
-    res[i] = acc;
-  }
+  steinKernelSumJs(ker, X, SX, Y, SY, d, v, res);
   return res;
 }

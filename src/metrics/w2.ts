@@ -4,8 +4,8 @@
  * Three exact solvers, chosen by `method` (default `'auto'`):
  * - `'sorted'`: d = 1 only, by matching quantile functions (O((n + m) log(n + m))).
  * - `'assignment'`: n = m and uniform weights on both sides: a Jonker–Volgenant shortest
- *   augmenting path solver (column reduction, augmenting row reduction, Dijkstra
- *   augmentation with dual potentials), O(n³) worst case.
+ *   augmenting path solver (augmenting row reduction, then Dijkstra augmentation with dual
+ *   potentials; O(n³) worst case) started from the prices of an ε-scaling auction.
  * - `'networkSimplex'`: any weights: the primal network simplex on the complete bipartite
  *   graph (spanning-tree bases stored as parent / thread / subtree-size arrays, block-search
  *   pivot rule, strongly-feasible leaving-arc rule), as in LEMON's `NetworkSimplex` (Kovács
@@ -295,7 +295,7 @@ function solvePlan(mu: ParticleMeasure, nu: ParticleMeasure, method: 'assignment
   if (n === 1 || m === 1) return trivialPlan(mu, nu, method);
   const C = costMatrix(mu.X, nu.X, n, m, d);
   if (method === 'assignment') {
-    const { rowSol, u, v, augmentations } = assignmentLapjv(C, n);
+    const { rowSol, u, v, bids, augmentations } = assignmentLapjv(C, n);
     const terms = new Float64Array(n);
     const mass = new Float64Array(n);
     const ii = new Int32Array(n);
@@ -304,7 +304,7 @@ function solvePlan(mu: ParticleMeasure, nu: ParticleMeasure, method: 'assignment
       mass[i] = mu.w[i]!;
       terms[i] = mass[i]! * C[i * n + rowSol[i]!]!;
     }
-    return { i: ii, j: rowSol, mass, cost: fsum(terms), f: u, g: v, method, iterations: augmentations };
+    return { i: ii, j: rowSol, mass, cost: fsum(terms), f: u, g: v, method, iterations: bids + augmentations };
   }
   const maxIter = opts.maxIter === undefined ? defaultMaxIter(n, m) : checkInteger('opts.maxIter', opts.maxIter, 1);
   return networkSimplex(mu.w, nu.w, C, n, m, maxIter, mu.X, nu.X, d);
@@ -356,62 +356,119 @@ function trivialPlan(mu: ParticleMeasure, nu: ParticleMeasure, method: 'assignme
 
 // ---------------------------------------------------------------------------------------
 // Assignment: Jonker & Volgenant (1987), "A shortest augmenting path algorithm for dense and
-// sparse linear assignment problems", Computing 38. Dual potentials u (rows), v (columns)
-// with Cᵢⱼ − uᵢ − vⱼ ≥ 0 throughout; each row is assigned to a column minimising Cᵢⱼ − vⱼ.
+// sparse linear assignment problems", Computing 38, with its column-reduction start replaced
+// by Bertsekas' ε-scaling auction (Bertsekas 1988, Ann. Oper. Res. 14). Column prices v;
+// in steps 2–4 every assigned row sits on a column minimising Cᵢⱼ − vⱼ, so uᵢ = Cᵢσ(ᵢ) − vσ(ᵢ)
+// and Cᵢⱼ − uᵢ − vⱼ ≥ 0: the final (u, v) is an optimal dual pair.
 // ---------------------------------------------------------------------------------------
 
 interface LapResult {
   rowSol: Int32Array;
   u: Float64Array;
   v: Float64Array;
+  bids: number;
   augmentations: number;
 }
 
-/** Solves min_σ Σᵢ C[i, σ(i)] over permutations for a dense `C [n, n]`. */
+const AUCTION_EPS0 = 0.1;
+const AUCTION_THETA = 0.2;
+const AUCTION_EPS_FINAL = 1e-6;
+
+/** Solves min_σ Σᵢ C[i, σ(i)] over permutations for a dense `C [n, n]` (n ≥ 2). */
 function assignmentLapjv(C: Float64Array, n: number): LapResult {
   const rowSol = new Int32Array(n).fill(-1);
   const colSol = new Int32Array(n).fill(-1);
   const v = new Float64Array(n);
-  const matches = new Int32Array(n);
   const free = new Int32Array(n);
 
-  // 1. Column reduction: vⱼ = minᵢ Cᵢⱼ, assign each column to its minimising row if that row is free.
-  for (let j = n - 1; j >= 0; j--) {
-    let min = C[j]!;
-    let imin = 0;
-    for (let i = 1; i < n; i++) {
+  // 1. ε-scaling auction (Bertsekas 1988) for good column prices: row i bids for its best
+  // column j₁ (least Cᵢⱼ − vⱼ), lowering v_{j₁} by (second best − best) + ε and evicting the
+  // previous owner. Every bid moves a price by ≥ ε, so each phase ends; ε shrinks by THETA
+  // per phase. This replaces JV's column reduction, which on low-dimensional geometric costs
+  // leaves prices so far from optimal that the augmenting paths of step 3 span the whole set.
+  let maxC = 0;
+  for (let e = 0; e < n * n; e++) if (C[e]! > maxC) maxC = C[e]!;
+  for (let j = 0; j < n; j++) {
+    let min = Infinity;
+    for (let i = 0; i < n; i++) {
       const c = C[i * n + j]!;
-      if (c < min) {
-        min = c;
-        imin = i;
-      }
+      if (c < min) min = c;
     }
     v[j] = min;
-    if (++matches[imin]! === 1) {
-      rowSol[imin] = j;
-      colSol[j] = imin;
+  }
+  let bids = 0;
+  if (maxC > 0) {
+    const queue = new Int32Array(n);
+    const bidCap = 200 * n;
+    let eps = AUCTION_EPS0 * maxC;
+    for (;;) {
+      rowSol.fill(-1);
+      colSol.fill(-1);
+      let head = 0;
+      let tail = 0;
+      let queued = n;
+      for (let i = 0; i < n; i++) queue[i] = i;
+      let phaseBids = 0;
+      while (queued > 0 && phaseBids < bidCap) {
+        const i = queue[head]!;
+        head = head + 1 === n ? 0 : head + 1;
+        queued--;
+        phaseBids++;
+        const row = i * n;
+        let umin = C[row]! - v[0]!;
+        let j1 = 0;
+        let usubmin = Infinity;
+        for (let j = 1; j < n; j++) {
+          const h = C[row + j]! - v[j]!;
+          if (h < usubmin) {
+            if (h >= umin) usubmin = h;
+            else {
+              usubmin = umin;
+              umin = h;
+              j1 = j;
+            }
+          }
+        }
+        v[j1] = v[j1]! - (usubmin - umin) - eps;
+        const i0 = colSol[j1]!;
+        rowSol[i] = j1;
+        colSol[j1] = i;
+        if (i0 >= 0) {
+          rowSol[i0] = -1;
+          queue[tail] = i0;
+          tail = tail + 1 === n ? 0 : tail + 1;
+          queued++;
+        }
+      }
+      bids += phaseBids;
+      if (queued > 0 || eps <= AUCTION_EPS_FINAL * maxC) break;
+      eps *= AUCTION_THETA;
     }
   }
 
-  // 2. Reduction transfer from rows assigned once; collect free rows.
+  // 2. Keep only the rows whose column attains minⱼ (Cᵢⱼ − vⱼ) exactly (JV's invariant); the
+  // others are freed. Any prices v are valid here: exactness comes from steps 3–4.
   let numFree = 0;
   for (let i = 0; i < n; i++) {
-    if (matches[i] === 0) {
+    const j = rowSol[i]!;
+    if (j < 0) {
       free[numFree++] = i;
-    } else if (matches[i] === 1) {
-      const j1 = rowSol[i]!;
-      let min = Infinity;
-      const row = i * n;
-      for (let j = 0; j < n; j++) {
-        if (j === j1) continue;
-        const h = C[row + j]! - v[j]!;
-        if (h < min) min = h;
-      }
-      v[j1] = v[j1]! - min;
+      continue;
+    }
+    const row = i * n;
+    let min = Infinity;
+    for (let k = 0; k < n; k++) {
+      const h = C[row + k]! - v[k]!;
+      if (h < min) min = h;
+    }
+    if (C[row + j]! - v[j]! > min) {
+      colSol[j] = -1;
+      rowSol[i] = -1;
+      free[numFree++] = i;
     }
   }
 
-  // 3. Augmenting row reduction, two passes. A guard bounds the immediate re-processing of
+  // 3. Augmenting row reduction (JV), two passes: the auction with ε = 0. A guard bounds the immediate re-processing of
   // displaced rows (floating-point ties can make it creep); rows left over go to step 4.
   for (let pass = 0; pass < 2 && numFree > 0; pass++) {
     let k = 0;
@@ -457,7 +514,7 @@ function assignmentLapjv(C: Float64Array, n: number): LapResult {
     }
   }
 
-  // 4. Augmentation: Dijkstra from each free row over reduced costs Cᵢⱼ − vⱼ − uᵢ.
+  // 4. Augmentation (JV): Dijkstra from each free row over reduced costs Cᵢⱼ − vⱼ − uᵢ.
   const d = new Float64Array(n);
   const pred = new Int32Array(n);
   const colList = new Int32Array(n);
@@ -541,7 +598,7 @@ function assignmentLapjv(C: Float64Array, n: number): LapResult {
     const j = rowSol[i]!;
     u[i] = C[i * n + j]! - v[j]!;
   }
-  return { rowSol, u, v, augmentations: numFree };
+  return { rowSol, u, v, bids, augmentations: numFree };
 }
 
 // ---------------------------------------------------------------------------------------

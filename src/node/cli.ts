@@ -72,7 +72,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .option('--out <dir>', 'override spec.out (relative to the current directory)')
     .option('--json', 'print a JSON summary on stdout')
     .option('--quiet', 'no progress bar')
-    .action((specPath, o) => {
+    .action(async (specPath, o) => {
       const raw = readSpecFile(specPath) as Record<string, unknown>;
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError('spec', raw, 'a JSON object');
       const spec: Record<string, unknown> = { ...raw };
@@ -89,7 +89,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       };
       process.on('SIGINT', onSigint);
       try {
-        const res = runSpecFile(spec, { baseDir: dirname(resolve(specPath)), progress: !o.quiet && !o.json, signal });
+        const res = await runSpecFile(spec, { baseDir: dirname(resolve(specPath)), progress: !o.quiet && !o.json, signal });
         const last = res.result.history[res.result.history.length - 1];
         const first = res.result.history[0];
         if (o.json)

@@ -13,7 +13,10 @@ import { writeNpy } from '../io/npy.js';
 import { buildRun } from '../spec/build.js';
 import type { RunSpec } from '../spec/schema.js';
 import { parseSpec } from '../spec/schema.js';
+import { curvesChart } from '../plot/curves.js';
+import { particlesChart } from '../plot/particles.js';
 import { readParticles, writeFileAtomic } from './files.js';
+import { writeFigure } from './render.js';
 import { createProgress } from './progress.js';
 import { packageVersion } from './version.js';
 
@@ -50,8 +53,16 @@ export interface RunOutput {
   diverged?: string;
 }
 
-/** Runs a spec object end to end; returns where the results went. Nothing is written for a bad spec. */
-export function runSpecFile(rawSpec: unknown, opts: RunCommandOptions): RunOutput {
+/** Number of particle paths recorded for the trajectory plot. */
+const PATHS = 8;
+
+/**
+ * Runs a spec object end to end; returns where the results went. Nothing is written for a
+ * bad spec. Besides the data files it writes `history.svg/png` (recorded quantities vs
+ * step, log scale) and, for d ≥ 2, `particles.svg/png` (target samples, µ₀, final weighted
+ * particles, a few paths).
+ */
+export async function runSpecFile(rawSpec: unknown, opts: RunCommandOptions): Promise<RunOutput> {
   const spec: RunSpec = parseSpec(rawSpec);
   const at = (p: string) => (isAbsolute(p) ? p : resolve(opts.baseDir, p));
   const data: Parameters<typeof buildRun>[1] = {};
@@ -79,6 +90,15 @@ export function runSpecFile(rawSpec: unknown, opts: RunCommandOptions): RunOutpu
   let diverged: string | undefined;
   let last: { state: { t: number; mu: ParticleMeasure } } | null = null;
   const history: HistoryRow[] = [];
+  const d0 = built.mu0.d;
+  const pathIdx = Array.from({ length: Math.min(PATHS, built.mu0.n) }, (_, k) => Math.floor((k * built.mu0.n) / Math.min(PATHS, built.mu0.n)));
+  const paths: number[][] = pathIdx.map(() => []);
+  const pathEvery = Math.max(1, Math.floor(steps / 200));
+  const addPaths = (X: Float64Array) =>
+    pathIdx.forEach((i, k) => {
+      paths[k]!.push(X[i * d0]!, d0 > 1 ? X[i * d0 + 1]! : 0);
+    });
+  addPaths(built.mu0.X);
   try {
     result = runFlow(built.flow, built.mu0, {
       steps,
@@ -92,6 +112,7 @@ export function runSpecFile(rawSpec: unknown, opts: RunCommandOptions): RunOutpu
       },
       onStep: (state) => {
         last = { state };
+        if (state.t % pathEvery === 0 || state.t === steps) addPaths(state.mu.X);
         if (state.t % 10 === 0) bar?.update(state.t);
       },
       shouldStop: () => opts.signal?.stopped ?? false,
@@ -106,7 +127,8 @@ export function runSpecFile(rawSpec: unknown, opts: RunCommandOptions): RunOutpu
     } else throw e;
   }
   bar?.stop();
-  const files = writeRunOutputs(outDir, result, resolved, built.Y ? { Y: built.Y, d: built.mu0.d } : null, diverged);
+  const files = writeRunOutputs(outDir, result, resolved, diverged);
+  files.push(...(await writeRunPlots(outDir, result, String(spec.algorithm), built.mu0, built.Y, paths)));
   return { outDir, files, result, resolved, diverged };
 }
 
@@ -124,7 +146,6 @@ export function writeRunOutputs(
   outDir: string,
   res: RunResult,
   resolved: Record<string, unknown>,
-  _target: { Y: Float64Array; d: number } | null,
   diverged?: string,
 ): string[] {
   const mu = res.final.mu;
@@ -165,6 +186,50 @@ export function historyCsv(rows: HistoryRow[]): string {
   const lines = [cols.join(',')];
   for (const r of rows) lines.push(cols.map((c) => (r[c] === undefined || r[c] === null ? '' : String(r[c]))).join(','));
   return `${lines.join('\n')}\n`;
+}
+
+/** Figures of a run: recorded quantities vs step, and (d ≥ 2) the particles. Returns the files written. */
+export async function writeRunPlots(
+  outDir: string,
+  res: RunResult,
+  label: string,
+  mu0: ParticleMeasure,
+  Y: Float64Array | null,
+  paths: number[][],
+): Promise<string[]> {
+  const files: string[] = [];
+  const keys = new Set<string>();
+  for (const row of res.history) for (const [k, v] of Object.entries(row)) if (k !== 'step' && k !== 'time' && typeof v === 'number') keys.add(k);
+  const series = [...keys]
+    .filter((k) => k !== 'mass' && res.history.some((r) => (r[k] ?? 0) > 0))
+    .map((k) => {
+      const rows = res.history.filter((r) => typeof r[k] === 'number');
+      return { method: k, step: rows.map((r) => r.step), mean: rows.map((r) => r[k] as number) };
+    });
+  if (series.length) {
+    const f = await writeFigure(
+      outDir,
+      'history',
+      curvesChart({ title: `${label}: recorded quantities`, xLabel: 'step', yLabel: 'value (log scale)', series, logY: true }),
+    );
+    files.push(f.svgPath, f.pngPath);
+  }
+  const mu = res.final.mu;
+  if (mu.d >= 2) {
+    const f = await writeFigure(
+      outDir,
+      'particles',
+      particlesChart({
+        title: `${label} after ${res.stepsDone} steps`,
+        ...(Y ? { target: { X: Y, d: mu.d } } : {}),
+        initial: { X: mu0.X, d: mu0.d },
+        final: { X: mu.X, d: mu.d, w: mu.w },
+        paths: paths.map((p) => Float64Array.from(p)),
+      }),
+    );
+    files.push(f.svgPath, f.pngPath);
+  }
+  return files;
 }
 
 export { dirname };

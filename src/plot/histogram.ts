@@ -224,9 +224,7 @@ function strokeScaleAndLegend(ds: PanelData[]): { scale: Record<string, unknown>
     scale: { domain, range },
     legend: {
       title: null,
-      orient: 'top-right',
-      fillColor: 'rgba(255,255,255,0.85)',
-      padding: 6,
+      orient: 'right',
       symbolOpacity: 1,
       encoding: {
         symbols: {
@@ -252,7 +250,7 @@ function attachLegend(layerSpec: Record<string, unknown>, sl: { scale: Record<st
 
 /**
  * A normalised histogram (density scale, see {@link histogramDensity}) of 1-D samples with a
- * reference density curve overlaid and a legend inside the plot (top right).
+ * reference density curve overlaid and a legend (right of the plot, so it never hides a bar).
  *
  * @example
  * histogramChart({ title: 'double well, t = 10', samples: x, bins: 60,
@@ -288,9 +286,8 @@ export function histogramsChart(opts: HistogramsChartOptions): VegaLiteSpec {
   for (const d of ds) union = [Math.min(union[0], d.xExtent[0]), Math.max(union[1], d.xExtent[1])];
   const shareX = opts.sharedX ?? true;
   // The stroke (legend) scale is shared, so vega-lite merges the identical legends into one, placed to
-  // the right of the whole figure rather than inside a panel.
+  // the right of the whole figure.
   const sl = strokeScaleAndLegend(ds);
-  sl.legend = { ...sl.legend, orient: 'right', fillColor: null, padding: 0 };
   const specs = ds.map((d, i) => {
     const dom = shareX ? union : d.xExtent;
     const s = panelLayer(d, `_${i}`, [round6(dom[0]), round6(dom[1])], opts.xLabel ?? 'x', opts.yLabel ?? 'density', width, height, opts.panels[i]!.title);

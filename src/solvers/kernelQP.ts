@@ -73,20 +73,25 @@ function checkProblem(K: unknown, a: unknown, g: unknown): { n: number; kmax: nu
   checkAllFinite('K', K, n);
   checkAllFinite('g', g);
   let kmax = 0;
-  for (let i = 0; i < n; i++) {
-    const row = i * n;
-    for (let j = 0; j < n; j++) {
-      const v = Math.abs(K[row + j]!);
-      if (v > kmax) kmax = v;
-    }
+  for (let i = 0; i < n * n; i++) {
+    const v = Math.abs(K[i]!);
+    if (v > kmax) kmax = v;
   }
+  // symmetry, compared tile by tile (B×B blocks) to stay in cache
   const symTol = 1e-10 * kmax;
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const kij = K[i * n + j]!;
-      const kji = K[j * n + i]!;
-      if (Math.abs(kij - kji) > symTol) {
-        throw new InputError(`K[${i}][${j}]`, kij, `K[${j}][${i}] = ${kji} (K must be symmetric)`);
+  const B = 32;
+  for (let i0 = 0; i0 < n; i0 += B) {
+    const i1 = Math.min(n, i0 + B);
+    for (let j0 = i0; j0 < n; j0 += B) {
+      const j1 = Math.min(n, j0 + B);
+      for (let i = i0; i < i1; i++) {
+        for (let j = Math.max(j0, i + 1); j < j1; j++) {
+          const kij = K[i * n + j]!;
+          const kji = K[j * n + i]!;
+          if (Math.abs(kij - kji) > symTol) {
+            throw new InputError(`K[${i}][${j}]`, kij, `K[${j}][${i}] = ${kji} (K must be symmetric)`);
+          }
+        }
       }
     }
   }
@@ -142,7 +147,20 @@ export function kktResiduals(
   if (!(beta instanceof Float64Array)) throw new InputError('beta', beta, 'a Float64Array [n]');
   if (beta.length !== n) throw new InputError('beta.length', beta.length, `${n} (the length of g)`);
   checkAllFinite('beta', beta);
-  const simplex = constraint === 'simplex';
+  return kktCore(K, n, kmax, a, g, beta, constraint === 'simplex', mass);
+}
+
+/** {@link kktResiduals} without validation; kmax = max|K_ij|. */
+function kktCore(
+  K: Float64Array,
+  n: number,
+  kmax: number,
+  a: number,
+  g: Float64Array,
+  beta: Float64Array,
+  simplex: boolean,
+  mass: number,
+): KKTResiduals {
   const r = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = 0;
@@ -244,7 +262,7 @@ export function solveKernelQP(opts: KernelQPOptions): KernelQPResult {
   st.init(warm);
   const out = st.run(tol, maxIter);
   const beta = out.beta;
-  const kkt = kktResiduals(K, a, g, beta, constraint, mass);
+  const kkt = kktCore(K, n, kmax, a, g, beta, simplex, mass);
   let support = 0;
   for (let i = 0; i < n; i++) if (beta[i]! > 0) support++;
   return {

@@ -1,5 +1,29 @@
+// Gaussian kernel sums for measureflow, compiled to WebAssembly SIMD (f64x2) by
+// scripts/build-wasm.sh into src/backend/wasmModule.ts. No libc, no imports: the module
+// exports its memory and three functions, and TypeScript (src/backend/wasmKernels.ts)
+// lays out the arrays in that memory.
+//
+//   val[i]  = Σⱼ vⱼ k(xᵢ, sⱼ)
+//   grad[i] = Σⱼ vⱼ ∇₁k(xᵢ, sⱼ) = −(1/σ²)(xᵢ·val[i] − Σⱼ cᵢⱼ sⱼ),  cᵢⱼ = vⱼ k(xᵢ, sⱼ)
+//   k(x, s) = exp(h |x − s|²),  h = −1/(2σ²)
+//
+// The work is tiled: a block of BJ sources, 4 points at a time. For each tile,
+//   phase 1  h·|xᵢ − sⱼ|² for 4 points × 4 sources per micro-step, into a scratch block C
+//            (direct: Σₐ (xᵢₐ − sⱼₐ)²; norms: |xᵢ|² + |sⱼ|² − 2 xᵢ·sⱼ, clamped at 0);
+//   phase 2  cᵢⱼ = vⱼ exp(·) in place, row sums into R;
+//   phase 3  G[i] += Σⱼ cᵢⱼ sⱼ  (4 points × 4 coordinates per micro-step).
+// Memory: the inputs, two packed copies of the sources and a 4×BJ scratch block; never an
+// n×m matrix. Coordinates are centred on the sources' mean before packing (both kernel
+// and gradient are translation invariant), which keeps |x|² and |s|² small in the norms
+// path and in xᵢ·val[i] − Σⱼ cᵢⱼ sⱼ.
+//
+// exp is fdlibm's e_exp.c algorithm (Cody–Waite reduction, degree-5 rational remez),
+// vectorised; it matches src/backend/exp.ts bit for bit, and both return 0 below
+// −708.396… (where fdlibm returns a subnormal or 0).
+
 #include <wasm_simd128.h>
 typedef v128_t V;
+
 extern unsigned char __heap_base;
 __attribute__((export_name("heap_base"))) unsigned heap_base(void) { return (unsigned)&__heap_base; }
 
@@ -12,7 +36,7 @@ __attribute__((export_name("heap_base"))) unsigned heap_base(void) { return (uns
 #define LDS(p) wasm_v128_load64_splat(p)
 
 static inline V vexp(V x) {
-  const V magic = SPLAT(6755399441055744.0);
+  const V magic = SPLAT(6755399441055744.0);  // 1.5·2⁵²: adding it rounds to an integer
   V km = ADD(MUL(x, SPLAT(1.44269504088896338700e+00)), magic);
   V kf = SUB(km, magic);
   V hi = SUB(x, MUL(kf, SPLAT(6.93147180369123816490e-01)));
@@ -25,17 +49,60 @@ static inline V vexp(V x) {
   p = ADD(SPLAT(1.66666666666666019037e-01), MUL(t, p));
   V c = SUB(r, MUL(t, p));
   V y = SUB(SPLAT(1.0), SUB(SUB(lo, wasm_f64x2_div(MUL(r, c), SUB(SPLAT(2.0), c))), hi));
+  // 2^k from the low bits of km (k + 1023 shifted into the exponent field)
   V sc = wasm_i64x2_shl(wasm_i64x2_add(km, wasm_i64x2_splat(1023)), 52);
+  // x < −708.396…: 0 (NaN compares false and propagates)
   return wasm_v128_andnot(MUL(y, sc), wasm_f64x2_lt(x, SPLAT(-708.39641853226408)));
 }
 
-// Xp [n4/4][dp][4] point panels, Sp [N4/4][dp][4] source panels, S [N4][dp] rows.
-// C scratch [BJ][4]. G [n4][dp], R [n4] accumulated (zeroed here).
+// Packs X [n, d] and S [N, d] (row-major, at xr and sr) centred on the mean of S:
+//   Xp [n4/4][dp][4] and Sp [N4/4][dp][4] (panels of 4 rows, coordinate-major),
+//   Sr [N4][dp] (rows), x2 [n4] = |x − μ|², s2 [N4] = |s − μ|², mu [d].
+// Padding rows and the padding coordinate (d odd) are 0. Returns max x2 + max s2.
+__attribute__((export_name("pack")))
+double pack(int n, int N, int d, int dp, const double* xr, const double* sr, double* mu, double* Xp,
+          double* Sp, double* Sr, double* x2, double* s2) {
+  const int n4 = (n + 3) & ~3, N4 = (N + 3) & ~3;
+  double mx = 0, ms = 0;
+  for (int a = 0; a < d; a++) mu[a] = 0;
+  for (int j = 0; j < N; j++)
+    for (int a = 0; a < d; a++) mu[a] += sr[(long)j * d + a];
+  for (int a = 0; a < d; a++) mu[a] = N > 0 ? mu[a] / N : 0;
+  for (int i = 0; i < n4; i++) {
+    double* p = Xp + (long)(i >> 2) * dp * 4 + (i & 3);
+    double s = 0;
+    for (int a = 0; a < dp; a++) {
+      double t = (i < n && a < d) ? xr[(long)i * d + a] - mu[a] : 0;
+      p[4 * a] = t;
+      s += t * t;
+    }
+    x2[i] = s;
+    mx = s > mx ? s : mx;
+  }
+  for (int j = 0; j < N4; j++) {
+    double* p = Sp + (long)(j >> 2) * dp * 4 + (j & 3);
+    double* q = Sr + (long)j * dp;
+    double s = 0;
+    for (int a = 0; a < dp; a++) {
+      double t = (j < N && a < d) ? sr[(long)j * d + a] - mu[a] : 0;
+      p[4 * a] = t;
+      q[a] = t;
+      s += t * t;
+    }
+    s2[j] = s;
+    ms = s > ms ? s : ms;
+  }
+  return mx + ms;
+}
+
+// The tiled sum. v [N4] (0 on padding rows), C scratch [BJ][4] with BJ % 4 == 0.
+// R [n4] ← Σⱼ cᵢⱼ; if (mode & 1) G [n4][dp] ← Σⱼ cᵢⱼ sⱼ; (mode & 2) selects direct distances.
 __attribute__((export_name("gauss")))
-void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const double* S, const double* v,
+void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const double* Sr, const double* v,
            const double* x2, const double* s2, double h, double* G, double* R, double* C, int BJ, int mode) {
   const int grad = mode & 1, direct = mode & 2;
-  for (int i = 0; i < n4 * dp; i++) G[i] = 0;
+  if (grad)
+    for (long i = 0; i < (long)n4 * dp; i++) G[i] = 0;
   for (int i = 0; i < n4; i++) R[i] = 0;
   const V hv = SPLAT(h);
   const V zero = SPLAT(0);
@@ -43,10 +110,11 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
     const int bj = N4 - J0 < BJ ? N4 - J0 : BJ;
     for (int g = 0; g < n4; g += 4) {
       const double* xp = Xp + (long)g * dp;
-      // phase 1: h * squared distances of 4 points x 4 sources at a time, into C[j][k]
-      for (int jj = 0; jj < bj && !(mode & 4); jj += 4) {
+      // phase 1: C[j][k] = h·|x_{g+k} − s_{J0+j}|², lanes = points (k, k+1)
+      for (int jj = 0; jj < bj; jj += 4) {
         const double* sp = Sp + (long)(J0 + jj) * dp;
         V a00 = zero, a01 = zero, a02 = zero, a03 = zero, a10 = zero, a11 = zero, a12 = zero, a13 = zero;
+        double* cp = C + jj * 4;
         if (direct) {
           for (int a = 0; a < dp; a++) {
             V x01 = LD(xp + 4 * a), x23 = LD(xp + 4 * a + 2), s, t;
@@ -55,7 +123,6 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
             s = LDS(sp + 4 * a + 2); t = SUB(x01, s); a02 = ADD(a02, MUL(t, t)); t = SUB(x23, s); a12 = ADD(a12, MUL(t, t));
             s = LDS(sp + 4 * a + 3); t = SUB(x01, s); a03 = ADD(a03, MUL(t, t)); t = SUB(x23, s); a13 = ADD(a13, MUL(t, t));
           }
-          double* cp = C + jj * 4;
           ST(cp, MUL(hv, a00)); ST(cp + 2, MUL(hv, a10));
           ST(cp + 4, MUL(hv, a01)); ST(cp + 6, MUL(hv, a11));
           ST(cp + 8, MUL(hv, a02)); ST(cp + 10, MUL(hv, a12));
@@ -69,29 +136,30 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
             s = LDS(sp + 4 * a + 3); a03 = ADD(a03, MUL(x01, s)); a13 = ADD(a13, MUL(x23, s));
           }
           const V n01 = LD(x2 + g), n23 = LD(x2 + g + 2);
-          double* cp = C + jj * 4;
           const double* sn = s2 + J0 + jj;
 #define NS(acc, nx, l) MUL(hv, wasm_f64x2_pmax(SUB(ADD(nx, LDS(sn + l)), ADD(acc, acc)), zero))
           ST(cp, NS(a00, n01, 0)); ST(cp + 2, NS(a10, n23, 0));
           ST(cp + 4, NS(a01, n01, 1)); ST(cp + 6, NS(a11, n23, 1));
           ST(cp + 8, NS(a02, n01, 2)); ST(cp + 10, NS(a12, n23, 2));
           ST(cp + 12, NS(a03, n01, 3)); ST(cp + 14, NS(a13, n23, 3));
+#undef NS
         }
       }
-      // phase 2: c = v_j exp(h s), row sums
+      // phase 2: C[j][k] ← v_j exp(C[j][k]); row sums
       V r01 = zero, r23 = zero;
-      {
-        const double* vp = v + J0;
-        for (int j = 0; j < bj && !(mode & 8); j++) {
-          V vj = LDS(vp + j);
-          V c0 = MUL(vj, vexp(LD(C + 4 * j))), c1 = MUL(vj, vexp(LD(C + 4 * j + 2)));
-          ST(C + 4 * j, c0); ST(C + 4 * j + 2, c1);
-          r01 = ADD(r01, c0); r23 = ADD(r23, c1);
-        }
+      const double* vp = v + J0;
+      for (int j = 0; j < bj; j++) {
+        V vj = LDS(vp + j);
+        V c0 = MUL(vj, vexp(LD(C + 4 * j))), c1 = MUL(vj, vexp(LD(C + 4 * j + 2)));
+        ST(C + 4 * j, c0);
+        ST(C + 4 * j + 2, c1);
+        r01 = ADD(r01, c0);
+        r23 = ADD(r23, c1);
       }
-      ST(R + g, ADD(LD(R + g), r01)); ST(R + g + 2, ADD(LD(R + g + 2), r23));
+      ST(R + g, ADD(LD(R + g), r01));
+      ST(R + g + 2, ADD(LD(R + g + 2), r23));
       if (!grad) continue;
-      // phase 3: G[g+k][a] += sum_j c_kj S[j][a]
+      // phase 3: G[g+k][a] += Σⱼ C[j][k] S[J0+j][a]
       double* g0 = G + (long)g * dp;
       double* g1 = g0 + dp;
       double* g2 = g1 + dp;
@@ -99,7 +167,7 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
       int a = 0;
       for (; a + 4 <= dp; a += 4) {
         V b00 = zero, b01 = zero, b10 = zero, b11 = zero, b20 = zero, b21 = zero, b30 = zero, b31 = zero;
-        const double* sp = S + (long)J0 * dp + a;
+        const double* sp = Sr + (long)J0 * dp + a;
         const double* cp = C;
         for (int j = 0; j < bj; j++, sp += dp, cp += 4) {
           V s0 = LD(sp), s1 = LD(sp + 2), c;
@@ -115,16 +183,28 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
       }
       if (a < dp) {
         V b0 = zero, b1 = zero, b2 = zero, b3 = zero;
-        const double* sp = S + (long)J0 * dp + a;
+        const double* sp = Sr + (long)J0 * dp + a;
         const double* cp = C;
         for (int j = 0; j < bj; j++, sp += dp, cp += 4) {
           V s0 = LD(sp);
-          b0 = ADD(b0, MUL(LDS(cp), s0)); b1 = ADD(b1, MUL(LDS(cp + 1), s0));
-          b2 = ADD(b2, MUL(LDS(cp + 2), s0)); b3 = ADD(b3, MUL(LDS(cp + 3), s0));
+          b0 = ADD(b0, MUL(LDS(cp), s0));
+          b1 = ADD(b1, MUL(LDS(cp + 1), s0));
+          b2 = ADD(b2, MUL(LDS(cp + 2), s0));
+          b3 = ADD(b3, MUL(LDS(cp + 3), s0));
         }
         ST(g0 + a, ADD(LD(g0 + a), b0)); ST(g1 + a, ADD(LD(g1 + a), b1));
         ST(g2 + a, ADD(LD(g2 + a), b2)); ST(g3 + a, ADD(LD(g3 + a), b3));
       }
     }
+  }
+}
+
+// grad [n, d] ← −is2·((x_i − μ)·R_i − G_i), from Xp (centred) and G [n4][dp].
+__attribute__((export_name("finish")))
+void finish(int n, int d, int dp, const double* Xp, const double* G, const double* R, double is2, double* out) {
+  for (int i = 0; i < n; i++) {
+    const double* p = Xp + (long)(i >> 2) * dp * 4 + (i & 3);
+    const double r = R[i];
+    for (int a = 0; a < d; a++) out[(long)i * d + a] = -is2 * (p[4 * a] * r - G[(long)i * dp + a]);
   }
 }

@@ -1,0 +1,5 @@
+/** Node-only helpers of measureflow: files, the run command, rendering. */
+export * from './files.js';
+export * from './runCommand.js';
+export * from './render.js';
+export { main, buildProgram } from './cli.js';
