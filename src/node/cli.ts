@@ -194,8 +194,14 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
 }
 
 /** Entry point of the bin: returns the exit code (0 ok, 1 runtime error, 2 bad input/usage). */
-export async function main(argv: string[]): Promise<number> {
-  const io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) };
+export async function main(
+  argv: string[],
+  io: { out: (s: string) => void; err: (s: string) => void } = {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+  },
+): Promise<number> {
+  process.exitCode = undefined;
   const program = buildProgram(io);
   try {
     await program.parseAsync(argv);

@@ -35,7 +35,7 @@ export interface KKTResiduals {
   readonly primalFeasibility: number;
   /** The multiplier λ = −βᵀr/Σβ of Σβ = m (0 on the orthant). */
   readonly lambda: number;
-  /** The scale S = a·max|K_ij|·‖β‖₁ + ‖g‖∞ (1 if that is 0). */
+  /** The scale S = ‖aKβ‖∞ + ‖g‖∞ (1 if that is 0). */
   readonly scale: number;
 }
 
@@ -118,7 +118,9 @@ function checkConstraint(c: unknown): QPConstraint {
  *   primalFeasibility = max(maxᵢ (−βᵢ)₊, |1ᵀβ − m|) / m   (simplex)
  *                       maxᵢ (−βᵢ)₊ / ‖β‖∞                  (orthant; 0 if β = 0)
  *
- * with the scale S = a·maxᵢⱼ|Kᵢⱼ|·‖β‖₁ + ‖g‖∞ (a bound on |rᵢ|; S = 1 if it is 0).
+ * with the scale S = ‖aKβ‖∞ + ‖g‖∞, the size of the two terms of r (S = 1 if it is 0).
+ * (The actual size ‖aKβ‖∞, not the bound a·max|K|·‖β‖₁: with the bound, a diverging β
+ * on an unbounded orthant problem, Kβ ≈ 0, would look stationary.)
  * For a feasible β on the simplex, convexity gives the optimality certificate
  *   q(β) − min q ≤ m·S·stationarity,
  * and on the orthant q(β) − min q ≤ βᵀr + ‖β*‖₁·S·stationarity.
@@ -147,14 +149,13 @@ export function kktResiduals(
   if (!(beta instanceof Float64Array)) throw new InputError('beta', beta, 'a Float64Array [n]');
   if (beta.length !== n) throw new InputError('beta.length', beta.length, `${n} (the length of g)`);
   checkAllFinite('beta', beta);
-  return kktCore(K, n, kmax, a, g, beta, constraint === 'simplex', mass);
+  return kktCore(K, n, a, g, beta, constraint === 'simplex', mass);
 }
 
-/** {@link kktResiduals} without validation; kmax = max|K_ij|. */
+/** {@link kktResiduals} without validation. */
 function kktCore(
   K: Float64Array,
   n: number,
-  kmax: number,
   a: number,
   g: Float64Array,
   beta: Float64Array,
@@ -162,13 +163,15 @@ function kktCore(
   mass: number,
 ): KKTResiduals {
   const r = new Float64Array(n);
+  let kbinf = 0;
   for (let i = 0; i < n; i++) {
     let s = 0;
     const row = i * n;
     for (let j = 0; j < n; j++) s += K[row + j]! * beta[j]!;
-    r[i] = a * s - g[i]!;
+    const akb = a * s;
+    kbinf = Math.max(kbinf, Math.abs(akb));
+    r[i] = akb - g[i]!;
   }
-  let l1 = 0;
   let linf = 0;
   let sum = 0;
   let btr = 0;
@@ -176,14 +179,13 @@ function kktCore(
   let ginf = 0;
   for (let i = 0; i < n; i++) {
     const b = beta[i]!;
-    l1 += Math.abs(b);
     linf = Math.max(linf, Math.abs(b));
     sum += b;
     btr += b * r[i]!;
     negMax = Math.max(negMax, -b);
     ginf = Math.max(ginf, Math.abs(g[i]!));
   }
-  let S = a * kmax * l1 + ginf;
+  let S = kbinf + ginf;
   if (!(S > 0)) S = 1;
   const lambda = simplex && sum !== 0 ? -btr / sum : 0;
   let stat = 0;
@@ -262,7 +264,7 @@ export function solveKernelQP(opts: KernelQPOptions): KernelQPResult {
   st.init(warm);
   const out = st.run(tol, maxIter);
   const beta = out.beta;
-  const kkt = kktCore(K, n, kmax, a, g, beta, simplex, mass);
+  const kkt = kktCore(K, n, a, g, beta, simplex, mass);
   let support = 0;
   for (let i = 0; i < n; i++) if (beta[i]! > 0) support++;
   return {
@@ -652,15 +654,16 @@ class ActiveSet {
     return -sum / this.s;
   }
 
-  /** Internal scale S = a·max|K|·‖β‖₁ + ‖g‖∞ of the KKT residuals. */
+  /** Internal scale S = ‖aKβ‖∞ + ‖g‖∞ of the KKT residuals (aKβ = r + g). */
   scale(): number {
-    let l1 = 0;
+    let kb = 0;
     let ginf = 0;
     for (let i = 0; i < this.n; i++) {
-      l1 += Math.abs(this.beta[i]!);
-      ginf = Math.max(ginf, Math.abs(this.g[i]!));
+      const gi = this.g[i]!;
+      kb = Math.max(kb, Math.abs(this.r[i]! + gi));
+      ginf = Math.max(ginf, Math.abs(gi));
     }
-    const S = this.a * this.kmax * l1 + ginf;
+    const S = kb + ginf;
     return S > 0 ? S : 1;
   }
 

@@ -1,0 +1,45 @@
+/** Messages between the page and a simulation worker. */
+
+/** One recorded row of the live chart: F(µ_t) and MMD(µ_t, π̂) at step t (absent when not computable). */
+export interface MetricRow {
+  t: number;
+  energy?: number;
+  mmd?: number;
+}
+
+export type ToWorker =
+  | { type: 'init'; spec: Record<string, unknown>; drawn?: number[] }
+  | { type: 'play' }
+  | { type: 'pause' }
+  | { type: 'step' }
+  | { type: 'spf'; value: number }
+  /** The page has drawn the last snapshot: the worker may post the next one. */
+  | { type: 'ack' };
+
+export interface Snapshot {
+  type: 'snapshot';
+  t: number;
+  n: number;
+  d: number;
+  /** Positions [n, d] row-major and weights [n] (transferred, not copied). */
+  X: Float64Array;
+  w: Float64Array;
+  /** Rows recorded since the previous snapshot. */
+  rows: MetricRow[];
+  /** Steps per second over the last second of running (0 when paused). */
+  stepsPerSec: number;
+  running: boolean;
+}
+
+export type FromWorker =
+  | {
+      type: 'ready';
+      /** Target samples [m, 2] drawn for the run (grey in the picture), or null. */
+      Y: Float64Array | null;
+      /** The spec with every default filled in. */
+      resolved: unknown;
+      /** Whether the energy has a value F(µ) (the KL energies of Langevin/SVGD have none). */
+      hasEnergy: boolean;
+    }
+  | Snapshot
+  | { type: 'error'; message: string; t: number };
