@@ -8,11 +8,14 @@ v = [w; -1/m] and the Gaussian kernel k = exp(-|x - y|^2 / (2 sigma^2)),
     c_ij = v_j k(x_i, s_j),
 
 the way a numpy user would: squared distances |x|^2 + |s|^2 - 2 X S^T by matmul, exp,
-then C.sum(1) and C @ S. This is the efficient form (in-place updates, one n x (n+m)
-buffer reused): a fair baseline, not a straw man. It needs an n x (n+m) matrix.
+then C.sum(1) and C @ S. Two implementations (--impl):
+  plain    the textbook expressions, each one a new n x (n+m) temporary;
+  inplace  the same with in-place updates of one n x (n+m) buffer (faster: fewer page
+           faults and passes over memory) -- the stronger baseline.
+Both need n x (n+m) matrices; S and v are built inside the timed call (as our side does).
 
 Usage:
-  numpy_baseline.py --n N --m M --d D --sigma S [--data FILE] [--reps R] [--warmup W]
+  numpy_baseline.py --n N --m M --d D --sigma S [--data FILE] [--reps R] [--warmup W] [--impl plain|inplace]
     one case; FILE holds float64 little-endian X [n, d], then Y [m, d], then w [n]
     (written by bench/run.ts so both sides see the same data); without --data the data
     are drawn here. Prints one JSON object: median ms, peak memory, and a checksum of
@@ -34,7 +37,20 @@ import tracemalloc
 import numpy as np
 
 
-def witness_grad(X, S, v, sigma):
+def witness_grad_plain(X, Y, w, sigma):
+    m = Y.shape[0]
+    S = np.vstack([X, Y])
+    v = np.concatenate([w, np.full(m, -1.0 / m)])
+    D = (X**2).sum(1)[:, None] + (S**2).sum(1)[None, :] - 2.0 * X @ S.T
+    K = np.exp(-np.maximum(D, 0.0) / (2.0 * sigma**2))
+    C = K * v[None, :]
+    return -(X * C.sum(1)[:, None] - C @ S) / sigma**2
+
+
+def witness_grad_inplace(X, Y, w, sigma):
+    m = Y.shape[0]
+    S = np.vstack([X, Y])
+    v = np.concatenate([w, np.full(m, -1.0 / m)])
     is2 = 1.0 / (sigma * sigma)
     x2 = np.einsum("ij,ij->i", X, X)
     s2 = np.einsum("ij,ij->i", S, S)
@@ -53,7 +69,11 @@ def witness_grad(X, S, v, sigma):
     return G
 
 
-def run_case(n, m, d, sigma, data=None, reps=5, warmup=1):
+IMPLS = {"plain": witness_grad_plain, "inplace": witness_grad_inplace}
+
+
+def run_case(n, m, d, sigma, data=None, reps=5, warmup=1, impl="plain"):
+    witness_grad = IMPLS[impl]
     if data:
         raw = np.fromfile(data, dtype="<f8")
         X = raw[: n * d].reshape(n, d)
@@ -64,19 +84,19 @@ def run_case(n, m, d, sigma, data=None, reps=5, warmup=1):
         X = rng.standard_normal((n, d))
         Y = rng.standard_normal((m, d)) + 0.5
         w = np.full(n, 1.0 / n)
-    S = np.ascontiguousarray(np.vstack([X, Y]))
-    v = np.concatenate([w, np.full(m, -1.0 / m)])
+    X = np.ascontiguousarray(X)
+    Y = np.ascontiguousarray(Y)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     for _ in range(warmup):
-        G = witness_grad(X, S, v, sigma)
+        G = witness_grad(X, Y, w, sigma)
     times = []
     for _ in range(reps):
         t0 = time.perf_counter()
-        G = witness_grad(X, S, v, sigma)
+        G = witness_grad(X, Y, w, sigma)
         times.append((time.perf_counter() - t0) * 1e3)
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     tracemalloc.start()
-    witness_grad(X, S, v, sigma)
+    witness_grad(X, Y, w, sigma)
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     times.sort()
@@ -95,6 +115,7 @@ def run_case(n, m, d, sigma, data=None, reps=5, warmup=1):
             "sumAbs": float(np.abs(G).sum()),
             "first": [float(t) for t in G.ravel()[:4]],
         },
+        "impl": impl,
         "numpy": np.__version__,
         "blasThreads": os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or "default",
     }
@@ -109,12 +130,13 @@ def main():
     p.add_argument("--data")
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--impl", choices=sorted(IMPLS), default="plain")
     a = p.parse_args()
     if a.n is None:
         for n, d in [(1000, 2), (4000, 2), (1000, 100), (2000, 100), (4000, 100)]:
-            print(json.dumps(run_case(n, n, d, max(1.0, (d / 2) ** 0.5), reps=a.reps, warmup=a.warmup)))
+            print(json.dumps(run_case(n, n, d, max(1.0, (d / 2) ** 0.5), reps=a.reps, warmup=a.warmup, impl=a.impl)))
         return
-    r = run_case(a.n, a.m, a.d, a.sigma, a.data, a.reps, a.warmup)
+    r = run_case(a.n, a.m, a.d, a.sigma, a.data, a.reps, a.warmup, a.impl)
     sys.stdout.write(json.dumps(r) + "\n")
 
 

@@ -95,7 +95,7 @@ def sinkhorn_cases():
     rng = np.random.default_rng(7)
     cases = []
     specs = [
-        ("uniform 30x30 d=2", 30, 30, 2, False, [1.0, 0.1, 0.07]),
+        ("uniform 30x30 d=2", 30, 30, 2, False, [1.0, 0.2, 0.1]),
         ("weighted 25x35 d=2", 25, 35, 2, True, [0.5, 0.05]),
         ("weighted 20x15 d=3", 20, 15, 3, True, [0.2]),
     ]

@@ -60,7 +60,7 @@ export function kernelSumGradJs(
  * Plain-TypeScript Langevin–Stein kernel sum (the body of `steinKernelSum`):
  *   out[i] = Σⱼ vⱼ [k·s(xᵢ)·s(yⱼ) + c·(s(yⱼ) − s(xᵢ))·(xᵢ − yⱼ) + tr ∇ₓ∇ᵧk],
  * X [n, d] with scores SX [n, d], Y [m, d] with scores SY [m, d]. Blocked like
- * `kernelSumGradJs`. Cost O(n·m·d), memory O(block).
+ * `kernelSumGradJs`; writes and returns `out` [n]. Cost O(n·m·d), memory O(block).
  */
 export function steinKernelSumJs(
   ker: Kernel,
@@ -71,7 +71,7 @@ export function steinKernelSumJs(
   d: number,
   v: Float64Array,
   out: Float64Array,
-): void {
+): Float64Array {
   const n = X.length / d;
   const m = Y.length / d;
   const s = new Float64Array(BLOCK);
@@ -107,4 +107,5 @@ export function steinKernelSumJs(
     }
     out[i] = acc;
   }
+  return out;
 }

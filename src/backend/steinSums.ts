@@ -22,7 +22,5 @@ export function steinKernelSum(
   out?: Float64Array,
 ): Float64Array {
   const n = X.length / d;
-  const res = out ?? new Float64Array(n);
-  steinKernelSumJs(ker, X, SX, Y, SY, d, v, res);
-  return res;
+  return steinKernelSumJs(ker, X, SX, Y, SY, d, v, out ?? new Float64Array(n));
 }

@@ -43,9 +43,11 @@ const DEFAULT_BLOCK = 256;
 interface WasmExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   heap_base(): number;
-  pack(n: number, N: number, d: number, dp: number, xr: number, sr: number, mu: number, Xp: number, Sp: number, Sr: number, x2: number, s2: number): number;
+  prep(n: number, N: number, d: number, dp: number, xr: number, sr: number, mu: number, Sr: number, x2: number, s2: number): number;
+  panels(n: number, N: number, d: number, dp: number, xr: number, sr: number, mu: number, centred: number, Xp: number, Sp: number): void;
   gauss(n4: number, N4: number, dp: number, Xp: number, Sp: number, Sr: number, v: number, x2: number, s2: number, h: number, G: number, R: number, C: number, block: number, mode: number): void;
-  finish(n: number, d: number, dp: number, Xp: number, G: number, R: number, is2: number, out: number): void;
+  finish(n: number, d: number, dp: number, xr: number, mu: number, G: number, R: number, is2: number, out: number): void;
+  exp_array(x: number, len: number): void;
 }
 
 interface WasmApi {
@@ -89,8 +91,8 @@ export function releaseWasmKernels(): void {
  * X [n, d], Y [m, d], v [m], row-major. Returns the path used, or null (nothing written)
  * when WebAssembly is unavailable or the problem does not fit in 2 GiB of linear memory.
  *
- * Accuracy: kernel values are bit-identical to the TypeScript path's; sums differ by
- * rounding (other order). The gradient's form xᵢ·val − Σⱼcᵢⱼyⱼ is evaluated on data
+ * Accuracy: on the `direct` path the kernel values are bit-identical to the TypeScript
+ * path's (same distances, same `exp`); sums differ by rounding (other order). The gradient's form xᵢ·val − Σⱼcᵢⱼyⱼ is evaluated on data
  * centred on the sources' mean, so its rounding error is ≈ ε·Σⱼ|cᵢⱼ|·(|xᵢ − μ| + |yⱼ − μ|)
  * against a magnitude scale Σⱼ|cᵢⱼ|·|xᵢ − yⱼ|. The `norms` path adds the error described
  * at `NORMS_MAX_SPREAD`; it loses relative accuracy for pairs that nearly coincide when σ
@@ -153,19 +155,39 @@ export function gaussianSumGradWasm(
   F.set(v, vv);
   F.fill(0, vv + N, vv + N4);
 
-  const spread = ex.pack(n, N, d, dp, xr * 8, sr * 8, mu * 8, Xp * 8, Sp * 8, Sr * 8, x2 * 8, s2 * 8);
+  const spread = ex.prep(n, N, d, dp, xr * 8, sr * 8, mu * 8, Sr * 8, x2 * 8, s2 * 8);
   const is2 = 1 / (sigma * sigma);
   const h = -0.5 * is2;
   const want = opts.path ?? 'auto';
   const path: GaussianWasmPath =
     want === 'auto' ? (d >= NORMS_MIN_D && -h * spread <= NORMS_MAX_SPREAD ? 'norms' : 'direct') : want;
+  ex.panels(n, N, d, dp, xr * 8, sr * 8, mu * 8, path === 'norms' ? 1 : 0, Xp * 8, Sp * 8);
   ex.gauss(n4, N4, dp, Xp * 8, Sp * 8, Sr * 8, vv * 8, x2 * 8, s2 * 8, h, G * 8, R * 8, C * 8, block, (grad ? 1 : 0) | (path === 'direct' ? 2 : 0));
   if (val) val.set(F.subarray(R, R + n));
   if (grad) {
-    ex.finish(n, d, dp, Xp * 8, G * 8, R * 8, is2, xr * 8);
+    ex.finish(n, d, dp, xr * 8, mu * 8, G * 8, R * 8, is2, xr * 8);
     grad.set(F.subarray(xr, xr + n * d));
   }
   return path;
+}
+
+/**
+ * exp(x) for x ≤ 0 elementwise through the module's vectorised exp (the one the Gaussian
+ * sums use), for checking it against `expNonPositive`. Null when WebAssembly is unavailable.
+ */
+export function expNonPositiveWasm(x: Float64Array): Float64Array | null {
+  const ex = instance();
+  if (!ex) return null;
+  const len = (x.length + 7) & ~7;
+  const at = ((ex.heap_base() + 15) >> 4) << 1;
+  const bytes = (at + len) * 8;
+  const have = ex.memory.buffer.byteLength;
+  if (bytes > have) ex.memory.grow(Math.ceil((bytes - have) / 65536));
+  const F = new Float64Array(ex.memory.buffer);
+  F.set(x, at);
+  F.fill(0, at + x.length, at + len);
+  ex.exp_array(at * 8, len);
+  return F.slice(at, at + x.length);
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';

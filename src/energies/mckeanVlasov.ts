@@ -187,9 +187,13 @@ export function mckeanVlasovEnergy(opts: McKeanVlasovOptions): Energy {
     potential,
     evaluate,
   };
-  if (internal?.kind === 'entropy') {
+  if (noise) {
     // Stein form: Σⱼ wⱼ k(xᵢ,xⱼ)∇ξ(xⱼ) with the entropy part integrated by parts:
     // Σⱼ wⱼ k(xᵢ,xⱼ)[∇V + ∇W∗µ](xⱼ) − T Σⱼ wⱼ ∇_{xⱼ}k(xⱼ, xᵢ)  (no density estimate needed).
+    // Only for the 'noise' realisation, whose ∇ξ has no pointwise form: with the blob, ∇ξ of
+    // the regularised energy is available and the Stein step smooths it (so that step is a
+    // gradient step of the F this energy reports; the integrated-by-parts exact entropy is
+    // not, and can increase the blob F for a wide bandwidth).
     energy.steinGradient = (mu: ParticleMeasure, kernel: Kernel) => {
       const rest = mckeanVlasovEnergy({ d, potential, interaction }).evaluate(mu, { grad: true }).grad!;
       const out = kernelSumVec(kernel, mu.X, mu.X, d, mu.w, rest, d);

@@ -74,6 +74,8 @@ export function flow(config: FlowConfig): Flow {
         throw new InputError('transport.scheme', 'implicit', `an energy with a computable value for the JKO step (${E.kind} has none here; use the explicit scheme${E.diffusion > 0 ? ' — Langevin noise has no energy value' : ''})`);
       if (tr.scheme === 'implicit' && E.diffusion > 0)
         throw new InputError('transport.scheme', 'implicit', 'the explicit scheme for energies realised with Brownian noise');
+      if (tr.scheme === 'implicit' && tr.noise)
+        throw new InputError('transport.noise', tr.noise, 'no noise injection with the implicit scheme (noisy ∇ξ evaluation is defined for the explicit step only)');
       if (tr.mala && (E.diffusion === 0 || !E.potential?.value))
         throw new InputError('transport.mala', true, 'an energy with Langevin noise and a potential with values (exclusive KL with log π)');
       if (tr.noise) {

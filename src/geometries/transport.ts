@@ -95,15 +95,21 @@ function malaCorrect(
 }
 
 /**
- * JKO step in positions: argmin_Y Φ(Y) = F(Σwᵢδ_{yᵢ}) + (1/2h)Σwᵢ|yᵢ − xᵢ|², by gradient
- * descent in the w-weighted metric (direction Dᵢ = ∇ξ(yᵢ) + (yᵢ − xᵢ)/h, the exact gradient
- * ∂Φ/∂yᵢ divided by wᵢ) with Armijo backtracking, from the explicit-step guess.
- * Stops when (Σwᵢ|Dᵢ|²)^{1/2} ≤ tol·(1 + (Σwᵢ|∇ξ(xᵢ)|²)^{1/2}).
+ * JKO step in positions: argmin_Y Φ(Y) = F(Σwᵢδ_{yᵢ}) + (1/2h)Σmᵢ|yᵢ − xᵢ|² with the metric
+ * weights mᵢ = wᵢ (Wasserstein) or mᵢ = 1 (`metric: 'euclidean'`, whose explicit step is
+ * xᵢ − h·wᵢ∇ξ(xᵢ)), by gradient descent in the m-weighted metric (direction
+ * Dᵢ = (wᵢ/mᵢ)∇ξ(yᵢ) + (yᵢ − xᵢ)/h, the exact gradient ∂Φ/∂yᵢ divided by mᵢ) with Armijo
+ * backtracking, from the explicit-step guess.
+ * Stops when (Σmᵢ|Dᵢ|²)^{1/2} ≤ tol·(1 + (Σmᵢ|(wᵢ/mᵢ)∇ξ(xᵢ)|²)^{1/2}).
  */
 function implicitStep(E: Energy, mu: ParticleMeasure, h: number, tr: Transport & { kind: 'wasserstein' }): TransportResult {
   const { d, w } = mu;
   const maxIter = tr.implicit?.maxIter ?? 100;
   const tol = tr.implicit?.tol ?? 1e-8;
+  const euclid = tr.metric === 'euclidean';
+  // metric weight mᵢ and the factor fᵢ = wᵢ/mᵢ in front of ∇ξ (1 for Wasserstein)
+  const m = (i: number) => (euclid ? 1 : w[i]!);
+  const f = (i: number) => (euclid ? w[i]! : 1);
   const X0 = mu.X;
   const phi = (Y: Float64Array, wantGrad: boolean) => {
     const ev = E.evaluate({ ...mu, X: Y }, { value: true, grad: wantGrad });
@@ -111,17 +117,17 @@ function implicitStep(E: Energy, mu: ParticleMeasure, h: number, tr: Transport &
     for (let i = 0; i < mu.n; i++) {
       let s = 0;
       for (let a = 0; a < d; a++) s += (Y[i * d + a]! - X0[i * d + a]!) ** 2;
-      prox += w[i]! * s;
+      prox += m(i) * s;
     }
     return { val: ev.value! + prox / (2 * h), grad: ev.grad };
   };
   const start = E.evaluate(mu, { value: true, grad: true });
   const g0 = start.grad!;
   let scale = 0;
-  for (let i = 0; i < mu.n; i++) for (let a = 0; a < d; a++) scale += w[i]! * g0[i * d + a]! ** 2;
+  for (let i = 0; i < mu.n; i++) for (let a = 0; a < d; a++) scale += m(i) * (f(i) * g0[i * d + a]!) ** 2;
   scale = Math.sqrt(scale);
   let Y = X0.slice();
-  for (let i = 0; i < Y.length; i++) Y[i]! -= h * g0[i]!;
+  for (let i = 0; i < mu.n; i++) for (let a = 0; a < d; a++) Y[i * d + a]! -= h * f(i) * g0[i * d + a]!;
   let cur = phi(Y, true);
   let step = h;
   let it = 0;
@@ -131,8 +137,8 @@ function implicitStep(E: Energy, mu: ParticleMeasure, h: number, tr: Transport &
     for (let i = 0; i < mu.n; i++)
       for (let a = 0; a < d; a++) {
         const k = i * d + a;
-        D[k] = cur.grad![k]! + (Y[k]! - X0[k]!) / h;
-        nrm2 += w[i]! * D[k]! ** 2;
+        D[k] = f(i) * cur.grad![k]! + (Y[k]! - X0[k]!) / h;
+        nrm2 += m(i) * D[k]! ** 2;
       }
     if (Math.sqrt(nrm2) <= tol * (1 + scale)) break;
     let accepted = false;

@@ -7,7 +7,10 @@ export type QPConstraint = 'simplex' | 'orthant';
 
 /** Options of {@link solveKernelQP}. Arrays are `Float64Array`, matrices row-major. */
 export interface KernelQPOptions {
-  /** K `[n, n]`, symmetric positive semidefinite (may be singular); row-major. */
+  /**
+   * K `[n, n]`, symmetric positive semidefinite (may be singular); row-major. On the simplex
+   * it suffices that vᵀKv ≥ 0 whenever 1ᵀv = 0 (e.g. the energy kernel −|x − y|).
+   */
   readonly K: Float64Array;
   /** a > 0, the factor of the quadratic term. */
   readonly a: number;
@@ -17,7 +20,13 @@ export interface KernelQPOptions {
   readonly constraint: QPConstraint;
   /** m > 0, the mass of the simplex (ignored on the orthant). Default 1. */
   readonly mass?: number;
-  /** Starting point `[n]`; projected onto the feasible set first. Its support is the initial active set. */
+  /**
+   * Starting point `[n]`, projected onto the feasible set first (on the simplex a point that
+   * is feasible up to 1e-9 in its sum is only rescaled, keeping its zeros). Its support is
+   * the initial free set: pass a warm start with about the solution's support (e.g. the
+   * previous step's β). A dense one (uniform weights) on an ill-conditioned K whose
+   * solution is sparse costs O(s₀³) for s₀ = its support: seconds at n = 1000.
+   */
   readonly warmStart?: Float64Array;
   /** Tolerance on the scaled KKT residuals (see {@link kktResiduals}). Default 1e-12. */
   readonly tol?: number;
@@ -143,7 +152,7 @@ export function kktResiduals(
   constraint: QPConstraint,
   mass = 1,
 ): KKTResiduals {
-  const { n, kmax } = checkProblem(K, a, g);
+  const { n } = checkProblem(K, a, g);
   checkConstraint(constraint);
   checkPositive('mass', mass);
   if (!(beta instanceof Float64Array)) throw new InputError('beta', beta, 'a Float64Array [n]');
@@ -228,6 +237,11 @@ function kktCore(
  * kernel there). Newton directions are computed from the true gradient r = aKβ − g, so
  * the triangular factor only preconditions and its rounding does not shift the solution.
  * Where K is singular the minimiser is not unique (Kβ is); this returns one of them.
+ * Cold start: the best vertex m·e_j (simplex) or β = 0 (orthant). The loop stops when the
+ * three scaled KKT residuals are ≤ tol, after `maxIter` iterations, or after 25 proximal
+ * steps that fail to halve the residual (an unbounded orthant problem ends this way, with
+ * `converged: false`). On the simplex, q(β) − min q ≤ m·S·kkt.stationarity (see
+ * {@link kktResiduals}), so a converged result is optimal to m·S·tol in objective.
  *
  * Cost: O(n²) memory for K (given) plus O(s²) for the factor of the free block, s = |F|;
  * a fresh factorisation is O(s³) (only for a warm start or after a ridge increase); an
@@ -257,7 +271,7 @@ export function solveKernelQP(opts: KernelQPOptions): KernelQPResult {
     if (!(w instanceof Float64Array)) throw new InputError('warmStart', w, 'a Float64Array [n]');
     if (w.length !== n) throw new InputError('warmStart.length', w.length, `${n} (the length of g)`);
     checkAllFinite('warmStart', w);
-    warm = simplex ? projectSimplex(w, undefined, mass) : projectOrthant(w);
+    warm = simplex ? toSimplex(w, mass) : projectOrthant(w);
   }
 
   const st = new ActiveSet(K, n, a, g, simplex, mass, kmax);
@@ -279,6 +293,22 @@ export function solveKernelQP(opts: KernelQPOptions): KernelQPResult {
   };
 }
 
+/**
+ * A warm start on Δ(m): a non-negative w whose sum is within 1e-9 of m is rescaled by
+ * m/Σw (keeping its zeros, hence its support); anything else is projected. (The exact
+ * projection of such a w shifts every entry by θ ≈ 1e-17, turning all zeros positive.)
+ */
+function toSimplex(w: Float64Array, mass: number): Float64Array {
+  let sum = 0;
+  let neg = false;
+  for (let i = 0; i < w.length; i++) {
+    sum += w[i]!;
+    if (w[i]! < 0) neg = true;
+  }
+  if (!neg && Math.abs(sum - mass) <= 1e-9 * mass) return w.map((v) => (v * mass) / sum);
+  return projectSimplex(w, undefined, mass);
+}
+
 /** Options of {@link mmdStepQP}. */
 export interface MmdStepQPOptions {
   /** K = K_XX `[n, n]`, the kernel matrix of the particles (row-major). */
@@ -293,9 +323,15 @@ export interface MmdStepQPOptions {
   readonly constraint?: QPConstraint;
   /** Mass of the simplex, default 1. */
   readonly mass?: number;
-  /** Forwarded to {@link solveKernelQP}. Default: none (cold start); α is a valid choice. */
+  /**
+   * Forwarded to {@link solveKernelQP}. Default: none (cold start from the best vertex).
+   * The previous step's β is a good warm start; a dense α (uniform weights) is a slow one
+   * when K is ill-conditioned (see {@link KernelQPOptions.warmStart}).
+   */
   readonly warmStart?: Float64Array;
+  /** Forwarded to {@link solveKernelQP} (scaled KKT tolerance, default 1e-12). */
   readonly tol?: number;
+  /** Forwarded to {@link solveKernelQP}. */
   readonly maxIter?: number;
 }
 
@@ -560,6 +596,38 @@ class ActiveSet {
     }
   }
 
+  /** Solves H_FF x = b and H_FF y = c in place, in one pass over R. */
+  solve2(x: Float64Array, y: Float64Array): void {
+    const { R, cap } = this;
+    const s = this.s;
+    for (let p = 0; p < s; p++) {
+      const row = p * cap;
+      const rpp = R[row + p]!;
+      const xp = x[p]! / rpp;
+      const yp = y[p]! / rpp;
+      x[p] = xp;
+      y[p] = yp;
+      for (let f = p + 1; f < s; f++) {
+        const rf = R[row + f]!;
+        x[f] -= rf * xp;
+        y[f] -= rf * yp;
+      }
+    }
+    for (let p = s - 1; p >= 0; p--) {
+      const row = p * cap;
+      let tx = x[p]!;
+      let ty = y[p]!;
+      for (let f = p + 1; f < s; f++) {
+        const rf = R[row + f]!;
+        tx -= rf * x[f]!;
+        ty -= rf * y[f]!;
+      }
+      const rpp = R[row + p]!;
+      x[p] = tx / rpp;
+      y[p] = ty / rpp;
+    }
+  }
+
   /**
    * Newton direction of the proximal subproblem on F, into this.d[0..s):
    * H_FF d + μ1 = −(r + ε(β − c))_F, 1ᵀd = m − 1ᵀβ_F (simplex), or H_FF d = −(…) (orthant).
@@ -579,15 +647,17 @@ class ActiveSet {
       mean /= s;
       for (let f = 0; f < s; f++) d[f] -= mean;
     }
-    this.solve(d);
-    if (!this.simplex) return;
+    if (!this.simplex) {
+      this.solve(d);
+      return;
+    }
     const w = this.w2;
     let sumB = 0;
     for (let f = 0; f < s; f++) {
       w[f] = 1;
       sumB += beta[F[f]!]!;
     }
-    this.solve(w);
+    this.solve2(d, w);
     let sd = 0;
     let sw = 0;
     for (let f = 0; f < s; f++) {
@@ -708,9 +778,13 @@ class ActiveSet {
       for (const i of blockedList) blocked[i] = 0;
       blockedList.length = 0;
     };
+    /** Indices added (at βⱼ = 0) by the last pricing round whose Newton component is unchecked. */
+    const added: number[] = [];
+    const cand: number[] = [];
+    const candV = new Float64Array(n);
+    let batch = 1; // indices added per pricing round: doubles after full steps, halves on drops
     let iter = 0;
     let proxSteps = 0;
-    let justAdded = -1;
     let refine = 0;
     let sinceRefresh = 0;
     let best = Infinity;
@@ -722,21 +796,36 @@ class ActiveSet {
       if (needNewton) {
         iter++;
         this.newton();
-        const s = this.s;
-        if (justAdded >= 0) {
-          const pj = pos[justAdded]!;
-          const dj = d[pj]!;
-          if (!(dj > 0)) {
-            // numerically no descent into the new index: undo the addition, skip it for now
-            this.removeAt(pj);
-            blocked[justAdded] = 1;
-            blockedList.push(justAdded);
-            justAdded = -1;
-            needNewton = false;
+        if (added.length > 0) {
+          // an index entering at 0 must move up (d_j > 0); take out those that do not, newest
+          // first so that the positions of the others (and their entries of d) stay valid
+          const single = added.length === 1;
+          let kept = 0;
+          for (let q = added.length - 1; q >= 0; q--) {
+            const j = added[q]!;
+            if (d[pos[j]!]! > 0) {
+              kept++;
+              continue;
+            }
+            this.removeAt(pos[j]!);
+            added[q] = -1;
+            if (single) {
+              // numerically no descent into the most violating index: skip it until β moves
+              blocked[j] = 1;
+              blockedList.push(j);
+            }
+          }
+          if (kept < added.length) {
+            batch = 1;
+            let w = 0;
+            for (const j of added) if (j >= 0) added[w++] = j;
+            added.length = w;
+            needNewton = w > 0; // re-solve with the survivors, or price again one at a time
             continue;
           }
-          justAdded = -1;
+          added.length = 0;
         }
+        const s = this.s;
         // ratio test
         let t = 1;
         let blk = -1;
@@ -772,9 +861,11 @@ class ActiveSet {
             }
           }
           if (this.simplex && this.s === 0) this.restartAtVertex();
+          batch = Math.max(1, batch >> 1);
           refine = 0;
           continue;
         }
+        batch = Math.min(2 * batch, n);
         // full step: check stationarity on F, refine with a further Newton step if needed
         const lam = this.lambdaF();
         let dev = 0;
@@ -789,21 +880,26 @@ class ActiveSet {
         refine = 0;
       }
       needNewton = true;
-      // pricing: most negative reduced gradient outside F
+      // pricing: the `batch` most negative reduced gradients outside F
       const lam = this.lambdaF();
-      let j = -1;
-      let vj = -innerTol;
+      cand.length = 0;
       for (let i = 0; i < n; i++) {
         if (pos[i]! >= 0 || blocked[i]) continue;
         const v = r[i]! - this.eps * c[i]! + lam;
-        if (v < vj) {
-          vj = v;
-          j = i;
+        if (v < -innerTol) {
+          candV[i] = v;
+          cand.push(i);
         }
       }
-      if (j >= 0) {
-        this.addIndex(j);
-        justAdded = j;
+      if (cand.length > 0) {
+        if (cand.length > batch) {
+          cand.sort((x, y) => candV[x]! - candV[y]!);
+          cand.length = batch;
+        }
+        for (const j of cand) {
+          this.addIndex(j);
+          added.push(j);
+        }
         continue;
       }
       // proximal subproblem solved: test the original problem's KKT conditions

@@ -121,7 +121,9 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
 
   // µ₀
   let mu0: ParticleMeasure;
-  if ('particles' in spec.init) {
+  // A file source has no `name` (a named distribution always has one, and may itself carry
+  // a key such as `samples`, e.g. {"name": "samples", "samples": [[…]]}).
+  if (!('name' in spec.init)) {
     const ip = data.initParticles;
     if (!ip) throw new InputError('init.particles', spec.init.particles, 'loaded particles (the caller must read the file)');
     mu0 = particleMeasure(ip.X, ip.d, ip.w, { field: 'init.particles', space: spec.space ?? 'P' });
@@ -137,7 +139,7 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
   let Y: Float64Array | null = null;
   let yWeights: Float64Array | undefined;
   let resample: ((r: ReturnType<typeof rng>, m: number) => Float64Array) | undefined;
-  if ('samples' in spec.target) {
+  if (!('name' in spec.target)) {
     const ts = data.targetSamples;
     if (!ts) throw new InputError('target.samples', spec.target.samples, 'loaded samples (the caller must read the file)');
     target = samplesTarget(ts.X, ts.d);

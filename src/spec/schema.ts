@@ -164,12 +164,36 @@ export class SpecError extends InputError {
 export function parseSpec(input: unknown): RunSpec {
   const res = runSpec.safeParse(input, { reportInput: true });
   if (res.success) return res.data;
-  const issues = res.error.issues.map((iss) => ({
-    path: ['spec', ...iss.path.map(String)].join('.'),
-    message: iss.message,
-    value: (iss as { input?: unknown }).input,
-  }));
-  throw new SpecError(issues);
+  throw new SpecError(res.error.issues.flatMap((iss) => flattenIssue(iss as Issue, [])));
+}
+
+interface Issue {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  input?: unknown;
+  errors?: Issue[][];
+  keys?: string[];
+}
+
+/**
+ * One issue per bad field: a failed union (target, init) is reported through the branch
+ * that came closest (fewest issues), so a named distribution missing `n` says `spec.init.n`
+ * rather than `spec.init: Invalid input`; an unknown key is reported at its own path.
+ */
+function flattenIssue(iss: Issue, prefix: PropertyKey[]): { path: string; message: string; value: unknown }[] {
+  const path = [...prefix, ...iss.path];
+  if (iss.code === 'invalid_union' && iss.errors && iss.errors.length > 0) {
+    let best = iss.errors[0]!;
+    for (const b of iss.errors) if (b.length < best.length) best = b;
+    if (best.length > 0) return best.flatMap((sub) => flattenIssue(sub, path));
+  }
+  const str = (p: PropertyKey[]) => ['spec', ...p.map(String)].join('.');
+  if (iss.code === 'unrecognized_keys' && iss.keys && iss.keys.length > 0) {
+    const obj = (iss.input ?? {}) as Record<string, unknown>;
+    return iss.keys.map((k) => ({ path: str([...path, k]), message: 'unknown key (not part of the spec; check the spelling)', value: obj[k] }));
+  }
+  return [{ path: str(path), message: iss.message, value: iss.input }];
 }
 
 /** JSON Schema of the spec (for documentation and editors). */

@@ -13,13 +13,14 @@
 //   phase 2  cᵢⱼ = vⱼ exp(·) in place, row sums into R;
 //   phase 3  G[i] += Σⱼ cᵢⱼ sⱼ  (4 points × 4 coordinates per micro-step).
 // Memory: the inputs, two packed copies of the sources and a 4×BJ scratch block; never an
-// n×m matrix. Coordinates are centred on the sources' mean before packing (both kernel
-// and gradient are translation invariant), which keeps |x|² and |s|² small in the norms
-// path and in xᵢ·val[i] − Σⱼ cᵢⱼ sⱼ.
+// n×m matrix. Coordinates are centred on the sources' mean μ for the norms path and for
+// xᵢ·val[i] − Σⱼ cᵢⱼ sⱼ (both kernel and gradient are translation invariant), which keeps
+// |x|², |s|² and the cancellation in the gradient small; the direct path's distances use
+// the raw coordinates, so its kernel values equal the TypeScript path's bit for bit.
 //
-// exp is fdlibm's e_exp.c algorithm (Cody–Waite reduction, degree-5 rational remez),
-// vectorised; it matches src/backend/exp.ts bit for bit, and both return 0 below
-// −708.396… (where fdlibm returns a subnormal or 0).
+// exp is fdlibm's e_exp.c algorithm (Cody–Waite reduction, degree-5 rational Remez
+// form), vectorised (vexp4); it matches src/backend/exp.ts bit for bit, and both return 0
+// below −708.396… (where fdlibm returns a subnormal or 0).
 
 #include <wasm_simd128.h>
 typedef v128_t V;
@@ -35,8 +36,8 @@ __attribute__((export_name("heap_base"))) unsigned heap_base(void) { return (uns
 #define ST(p, x) wasm_v128_store(p, x)
 #define LDS(p) wasm_v128_load64_splat(p)
 
-// Four vexp's with their steps interleaved, so the engine (which schedules little)
-// overlaps the four dependency chains. Same operations per lane as vexp.
+// exp(x) for x ≤ 0 on four vectors (8 lanes); the steps are written interleaved.
+// Per lane exactly the operations of expNonPositive in src/backend/exp.ts.
 static inline void vexp4(V* x0, V* x1, V* x2, V* x3) {
   const V magic = SPLAT(6755399441055744.0), il2 = SPLAT(1.44269504088896338700e+00);
   const V l2h = SPLAT(6.93147180369123816490e-01), l2l = SPLAT(1.90821492927058770002e-10);
@@ -68,37 +69,32 @@ static inline void vexp4(V* x0, V* x1, V* x2, V* x3) {
   *x3 = wasm_v128_andnot(MUL(yd, wasm_i64x2_shl(wasm_i64x2_add(kd, bias), 52)), wasm_f64x2_lt(d, lim));
 }
 
-// Packs X [n, d] and S [N, d] (row-major, at xr and sr) centred on the mean of S:
-//   Xp [n4/4][dp][4] and Sp [N4/4][dp][4] (panels of 4 rows, coordinate-major),
-//   Sr [N4][dp] (rows), x2 [n4] = |x − μ|², s2 [N4] = |s − μ|², mu [d].
-// Padding rows and the padding coordinate (d odd) are 0. Returns max x2 + max s2.
-__attribute__((export_name("pack")))
-double pack(int n, int N, int d, int dp, const double* xr, const double* sr, double* mu, double* Xp,
-          double* Sp, double* Sr, double* x2, double* s2) {
+// Centring: mu [d] ← mean of the sources S [N, d] (at sr), Sr [N4][dp] ← S − μ (rows, the
+// padding rows and coordinate 0), s2 [N4] ← |s − μ|², x2 [n4] ← |x − μ|² for X [n, d] at xr.
+// Returns max x2 + max s2 (what the norms path's error scales with).
+__attribute__((export_name("prep")))
+double prep(int n, int N, int d, int dp, const double* xr, const double* sr, double* mu, double* Sr,
+            double* x2, double* s2) {
   const int n4 = (n + 3) & ~3, N4 = (N + 3) & ~3;
   double mx = 0, ms = 0;
-  for (int a = 0; a < d; a++) mu[a] = 0;
+  for (int a = 0; a < dp; a++) mu[a] = 0;
   for (int j = 0; j < N; j++)
     for (int a = 0; a < d; a++) mu[a] += sr[(long)j * d + a];
   for (int a = 0; a < d; a++) mu[a] = N > 0 ? mu[a] / N : 0;
   for (int i = 0; i < n4; i++) {
-    double* p = Xp + (long)(i >> 2) * dp * 4 + (i & 3);
     double s = 0;
-    for (int a = 0; a < dp; a++) {
-      double t = (i < n && a < d) ? xr[(long)i * d + a] - mu[a] : 0;
-      p[4 * a] = t;
+    for (int a = 0; a < d && i < n; a++) {
+      double t = xr[(long)i * d + a] - mu[a];
       s += t * t;
     }
     x2[i] = s;
     mx = s > mx ? s : mx;
   }
   for (int j = 0; j < N4; j++) {
-    double* p = Sp + (long)(j >> 2) * dp * 4 + (j & 3);
     double* q = Sr + (long)j * dp;
     double s = 0;
     for (int a = 0; a < dp; a++) {
       double t = (j < N && a < d) ? sr[(long)j * d + a] - mu[a] : 0;
-      p[4 * a] = t;
       q[a] = t;
       s += t * t;
     }
@@ -106,6 +102,25 @@ double pack(int n, int N, int d, int dp, const double* xr, const double* sr, dou
     ms = s > ms ? s : ms;
   }
   return mx + ms;
+}
+
+// Panels for phase 1: Xp [n4/4][dp][4] and Sp [N4/4][dp][4] (4 rows, coordinate-major),
+// from X at xr and S at sr, minus μ when `centred` (norms path) and raw otherwise (direct
+// path: then xₐ − yₐ is rounded once, exactly as in the TypeScript loop).
+__attribute__((export_name("panels")))
+void panels(int n, int N, int d, int dp, const double* xr, const double* sr, const double* mu, int centred,
+            double* Xp, double* Sp) {
+  const int n4 = (n + 3) & ~3, N4 = (N + 3) & ~3;
+  for (int i = 0; i < n4; i++) {
+    double* p = Xp + (long)(i >> 2) * dp * 4 + (i & 3);
+    for (int a = 0; a < dp; a++)
+      p[4 * a] = (i < n && a < d) ? xr[(long)i * d + a] - (centred ? mu[a] : 0) : 0;
+  }
+  for (int j = 0; j < N4; j++) {
+    double* p = Sp + (long)(j >> 2) * dp * 4 + (j & 3);
+    for (int a = 0; a < dp; a++)
+      p[4 * a] = (j < N && a < d) ? sr[(long)j * d + a] - (centred ? mu[a] : 0) : 0;
+  }
 }
 
 // The tiled sum. v [N4] (0 on padding rows), C scratch [BJ][4] with BJ % 4 == 0.
@@ -214,12 +229,24 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
   }
 }
 
-// grad [n, d] ← −is2·((x_i − μ)·R_i − G_i), from Xp (centred) and G [n4][dp].
+// out [n, d] ← −is2·((xᵢ − μ)·Rᵢ − Gᵢ) for X [n, d] at xr; out may be xr.
 __attribute__((export_name("finish")))
-void finish(int n, int d, int dp, const double* Xp, const double* G, const double* R, double is2, double* out) {
+void finish(int n, int d, int dp, const double* xr, const double* mu, const double* G, const double* R, double is2,
+            double* out) {
   for (int i = 0; i < n; i++) {
-    const double* p = Xp + (long)(i >> 2) * dp * 4 + (i & 3);
     const double r = R[i];
-    for (int a = 0; a < d; a++) out[(long)i * d + a] = -is2 * (p[4 * a] * r - G[(long)i * dp + a]);
+    for (int a = 0; a < d; a++) {
+      const long q = (long)i * d + a;
+      out[q] = -is2 * ((xr[q] - mu[a]) * r - G[(long)i * dp + a]);
+    }
+  }
+}
+// x[q] ← exp(x[q]) for q < len (len a multiple of 8): exposes vexp4 to the parity tests.
+__attribute__((export_name("exp_array")))
+void exp_array(double* x, int len) {
+  for (int q = 0; q < len; q += 8) {
+    V a = LD(x + q), b = LD(x + q + 2), c = LD(x + q + 4), d = LD(x + q + 6);
+    vexp4(&a, &b, &c, &d);
+    ST(x + q, a); ST(x + q + 2, b); ST(x + q + 4, c); ST(x + q + 6, d);
   }
 }
