@@ -22,6 +22,7 @@ Usage:
     the gradient so run.ts can check that both sides computed the same thing.
   numpy_baseline.py            the default cases, one JSON line each.
 
+Times: median wall and median CPU time (process_time: all threads of the process) per call.
 Peak memory: ru_maxrss (the process high-water mark, KiB on Linux) before and after the
 timed runs, and tracemalloc's peak of numpy's own allocations during one extra run.
 """
@@ -90,16 +91,20 @@ def run_case(n, m, d, sigma, data=None, reps=5, warmup=1, impl="plain"):
     for _ in range(warmup):
         G = witness_grad(X, Y, w, sigma)
     times = []
+    cpu = []
     for _ in range(reps):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         G = witness_grad(X, Y, w, sigma)
         times.append((time.perf_counter() - t0) * 1e3)
+        cpu.append((time.process_time() - c0) * 1e3)
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     tracemalloc.start()
     witness_grad(X, Y, w, sigma)
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     times.sort()
+    cpu.sort()
     return {
         "n": n,
         "m": m,
@@ -107,6 +112,7 @@ def run_case(n, m, d, sigma, data=None, reps=5, warmup=1, impl="plain"):
         "sigma": sigma,
         "ms": times[len(times) // 2],
         "msMin": times[0],
+        "cpuMs": cpu[len(cpu) // 2],
         "reps": reps,
         "maxRssKiB": rss1,
         "maxRssDeltaKiB": rss1 - rss0,

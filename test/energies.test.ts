@@ -17,6 +17,7 @@ import type { Potential } from '../src/energies/potential.js';
 import { potentialFromTarget, scoreHvpByDifferences } from '../src/energies/potential.js';
 import { type Kernel, kernelDerivs, kernelValue } from '../src/kernels/kernel.js';
 import { ksdSquared } from '../src/metrics/ksd.js';
+import { mmd } from '../src/metrics/mmd.js';
 import { gaussianTarget } from '../src/targets/gaussian.js';
 import { mixtureTarget } from '../src/targets/mixture.js';
 import {
@@ -140,7 +141,7 @@ const cases: Case[] = [
     energy: () => klEnergy({ target: mixture2d(), estimator: 'blob', bandwidth: 0.5 }),
   },
   {
-    name: 'mckean-vlasov: double well + gaussian-kernel interaction + quadratic-free porous blob m = 2, d = 2',
+    name: 'mckean-vlasov: double well + gaussian-kernel interaction + porous blob m = 2, d = 2',
     d: 2,
     scale: 1,
     gradientField: true,
@@ -383,6 +384,24 @@ describe('energy values against independent formulas', () => {
     for (let i = 0; i < 5; i++)
       for (let j = 0; j < 5; j++) ref += mu.w[i]! * mu.w[j]! * ((mu.X[2 * i]! - mu.X[2 * j]!) ** 2 + (mu.X[2 * i + 1]! - mu.X[2 * j + 1]!) ** 2);
     expect(F(E, mu)).toBeCloseTo(0.25 * 1.3 * ref, 12);
+  });
+});
+
+describe('MMD is a metric for a characteristic kernel (MATH.md §7)', () => {
+  it('MMD(µ, µ) = 0, symmetric, triangle inequality, > 0 for µ ≠ ν; √(2·F) of the energy is the MMD', () => {
+    const r = rng(24);
+    const kernel: Kernel = { kind: 'gaussian', sigma: 0.9 };
+    const ms = [0, 1, 2, 3].map(() => randomMeasure(r, 5, 2));
+    for (const a of ms) {
+      expect(mmd(kernel, a, a)).toBeLessThan(1e-7);
+      for (const b of ms) {
+        expect(mmd(kernel, a, b)).toBeCloseTo(mmd(kernel, b, a), 14);
+        if (a !== b) expect(mmd(kernel, a, b)).toBeGreaterThan(1e-3);
+        for (const c of ms) expect(mmd(kernel, a, c)).toBeLessThanOrEqual(mmd(kernel, a, b) + mmd(kernel, b, c) + 1e-12);
+      }
+    }
+    const E = mmdEnergy({ kernel, Y: ms[1]!.X, d: 2, yWeights: ms[1]!.w });
+    expect(Math.sqrt(2 * F(E, ms[0]!))).toBeCloseTo(mmd(kernel, ms[0]!, ms[1]!), 12);
   });
 });
 

@@ -151,3 +151,29 @@ export function sampleMoments(X: Float64Array, d: number): { mean: Float64Array;
       for (let b = 0; b < d; b++) cov[a * d + b] = cov[a * d + b]! + ((X[i * d + a]! - mean[a]!) * (X[i * d + b]! - mean[b]!)) / (n - 1);
   return { mean, cov };
 }
+
+/** Solves A x = b for a small dense A [n, n] by Gaussian elimination with partial pivoting. */
+export function solveDense(A: Float64Array, b: Float64Array): Float64Array {
+  const n = b.length;
+  const M = A.slice();
+  const x = b.slice();
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(M[r * n + c]!) > Math.abs(M[p * n + c]!)) p = r;
+    if (p !== c) {
+      for (let k = 0; k < n; k++) [M[c * n + k], M[p * n + k]] = [M[p * n + k]!, M[c * n + k]!];
+      [x[c], x[p]] = [x[p]!, x[c]!];
+    }
+    for (let r = c + 1; r < n; r++) {
+      const f = M[r * n + c]! / M[c * n + c]!;
+      for (let k = c; k < n; k++) M[r * n + k] = M[r * n + k]! - f * M[c * n + k]!;
+      x[r] = x[r]! - f * x[c]!;
+    }
+  }
+  for (let c = n - 1; c >= 0; c--) {
+    let s = x[c]!;
+    for (let k = c + 1; k < n; k++) s -= M[c * n + k]! * x[k]!;
+    x[c] = s / M[c * n + c]!;
+  }
+  return x;
+}

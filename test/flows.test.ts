@@ -6,9 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/core/errors.js';
-import type { ParticleMeasure } from '../src/core/measure.js';
+import type { ParticleMeasure, Space } from '../src/core/measure.js';
 import { rng } from '../src/core/rng.js';
-import type { Energy } from '../src/energies/energy.js';
 import { klEnergy } from '../src/energies/kl.js';
 import { ksdEnergy } from '../src/energies/ksd.js';
 import { mckeanVlasovEnergy } from '../src/energies/mckeanVlasov.js';
@@ -24,7 +23,7 @@ import * as P from '../src/presets/index.js';
 import { kktResiduals } from '../src/solvers/kernelQP.js';
 import { gaussianTarget } from '../src/targets/gaussian.js';
 import { mixtureTarget } from '../src/targets/mixture.js';
-import { gram, kernelRef, maxAbsDiff, projectSimplexBisection, randomMeasure, sum } from './flowHelpers.js';
+import { dot, gram, kernelRef, maxAbsDiff, projectSimplexBisection, randomMeasure, solveDense, sum } from './flowHelpers.js';
 
 const d = 2;
 const gauss: Kernel = { kind: 'gaussian', sigma: 1 };
@@ -257,6 +256,71 @@ describe('every valid energy × geometry pair dissipates F for small steps (MATH
   });
 });
 
+describe('dissipation identity d/dt F = −‖ξ‖²_K (MATH.md §7): (F(µ¹) − F(µ⁰))/h → −(the geometry’s norm) as h → 0', () => {
+  // 5 well-separated particles, σ = 0.7: K is well conditioned, so K⁻¹ξ is moderate and the
+  // small MMD steps stay in the interior of the simplex / orthant.
+  const kernel: Kernel = { kind: 'gaussian', sigma: 0.7 };
+  const X = new Float64Array([0, 0, 1.2, 0.1, -0.3, 1.1, 0.9, -1, -1.1, -0.6]);
+  const mu: ParticleMeasure = { n: 5, d, X, w: new Float64Array([0.15, 0.25, 0.2, 0.3, 0.1]) };
+  const E = mmdEnergy({ kernel, Y: Y8, d });
+  const ev = E.evaluate(mu, { value: true, xi: true, grad: true });
+  const xi = ev.xi!;
+  const g = ev.grad!;
+  const K = gram(kernel, X, X, d);
+  const Kinv = (v: Float64Array) => solveDense(K, v);
+  const xibar = dot(mu.w, xi);
+  const norms = {
+    W: mu.w.reduce((s, wi, i) => s + wi * (g[2 * i]! ** 2 + g[2 * i + 1]! ** 2), 0),
+    euclid: mu.w.reduce((s, wi, i) => s + wi * wi * (g[2 * i]! ** 2 + g[2 * i + 1]! ** 2), 0),
+    stein: (() => {
+      let s = 0;
+      for (let i = 0; i < 5; i++)
+        for (let j = 0; j < 5; j++) s += mu.w[i]! * mu.w[j]! * K[i * 5 + j]! * (g[2 * i]! * g[2 * j]! + g[2 * i + 1]! * g[2 * j + 1]!);
+      return s;
+    })(),
+    FR: mu.w.reduce((s, wi, i) => s + wi * (xi[i]! - xibar) ** 2, 0),
+    hellinger: mu.w.reduce((s, wi, i) => s + wi * xi[i]! ** 2, 0),
+    mmd: dot(xi, Kinv(xi)),
+    mmdSpherical: (() => {
+      const one = new Float64Array(5).fill(1);
+      const k1 = Kinv(one);
+      return dot(xi, Kinv(xi)) - dot(one, Kinv(xi)) ** 2 / dot(one, k1);
+    })(),
+    pgd: xi.reduce((s, x) => s + (x - xi.reduce((a, b) => a + b, 0) / 5) ** 2, 0),
+    pgdOrthant: xi.reduce((s, x) => s + x * x, 0),
+  };
+  const cases: [string, (h: number) => FlowConfig, number, Space?][] = [
+    ['W', (h) => ({ space: 'P', energy: E, transport: { kind: 'wasserstein' }, tau: h }), norms.W],
+    ['W, euclidean metric', (h) => ({ space: 'P', energy: E, transport: { kind: 'wasserstein', metric: 'euclidean' }, tau: h }), norms.euclid],
+    ['W implicit', (h) => ({ space: 'P', energy: E, transport: { kind: 'wasserstein', scheme: 'implicit' }, tau: h }), norms.W],
+    ['Stein', (h) => ({ space: 'P', energy: E, transport: { kind: 'stein', kernel }, tau: h }), norms.stein],
+    ['Fisher-Rao', (h) => ({ space: 'P', energy: E, reaction: { kind: 'fisher-rao' }, eta: h }), norms.FR],
+    ['Hellinger (M+)', (h) => ({ space: 'M+', energy: E, reaction: { kind: 'hellinger' }, eta: h }), norms.hellinger],
+    ['MMD (M+), exact', (h) => ({ space: 'M+', energy: E, reaction: { kind: 'mmd', spherical: false }, eta: h }), norms.mmd],
+    ['spherical MMD, exact', (h) => ({ space: 'P', energy: E, reaction: { kind: 'mmd' }, eta: h }), norms.mmdSpherical],
+    ['spherical MMD, pgd (Euclidean on Δ)', (h) => ({ space: 'P', energy: E, reaction: { kind: 'mmd', variant: 'pgd' }, eta: h }), norms.pgd],
+    ['MMD (M+), pgd', (h) => ({ space: 'M+', energy: E, reaction: { kind: 'mmd', variant: 'pgd', spherical: false }, eta: h }), norms.pgdOrthant],
+    ['WFR, α = 0.5, β = 2', (h) => P.wfr({ kernel, target: { Y: Y8, d }, tau: h, eta: h, alpha: 0.5, beta: 2 }), 0.5 * norms.W + 2 * norms.FR],
+    ['IFT, α = 0.5, β = 2', (h) => P.ift({ kernel, target: { Y: Y8, d }, tau: h, eta: h, alpha: 0.5, beta: 2 }), 0.5 * norms.W + 2 * norms.mmdSpherical],
+  ];
+  for (const [name, make, norm] of cases) {
+    it(name, () => {
+      const rate = (h: number) => {
+        const f = flow(make(h));
+        const s1 = f.step(rng(0, 1), f.init(mu))[0];
+        return (E.evaluate(s1.mu, { value: true }).value! - ev.value!) / h;
+      };
+      // first-order scheme: rate(h) = −norm + O(h); check the limit by Richardson extrapolation
+      const h = 1e-5;
+      const r1 = rate(h);
+      const r2 = rate(h / 2);
+      expect(norm).toBeGreaterThan(1e-3);
+      expect(Math.abs(2 * r2 - r1 + norm)).toBeLessThan(1e-4 * norm);
+      expect(Math.abs(r1 + norm)).toBeLessThan(1e-3 * norm);
+    });
+  }
+});
+
 describe('steps against independent formulas (MATH.md §5)', () => {
   const mu = randomMeasure(rng(16), 6, d);
   const E = mmdE();
@@ -451,7 +515,7 @@ describe('steps against independent formulas (MATH.md §5)', () => {
       const r = rng(18);
       for (let rep = 0; rep < 20; rep++) {
         const dir = r.fillNormal(new Float64Array(n)).map((v) => v * 0.01);
-        let cand = res.w.map((b, i) => b + dir[i]!);
+        let cand: Float64Array = res.w.map((b, i) => b + dir[i]!);
         cand = spherical ? projectSimplexBisection(cand, sum(m.w)) : cand.map((x) => Math.max(0, x));
         expect(q(cand)).toBeGreaterThanOrEqual(q(res.w) - 1e-12);
       }
@@ -515,6 +579,21 @@ describe('invalid combinations are rejected with a message that says why (InputE
       'noise injection with the implicit scheme',
       () => ({ space: 'P', energy: mmdE(), transport: { kind: 'wasserstein', scheme: 'implicit', noise: { level: 1, until: 3 } }, tau: 1 }),
       /transport\.noise/,
+    ],
+    [
+      'misspelt scheme (plain-JS caller)',
+      () => ({ space: 'P', energy: mmdE(), transport: { kind: 'wasserstein', scheme: 'implict' as 'implicit' }, tau: 1 }),
+      /transport\.scheme: got "implict"/,
+    ],
+    [
+      'misspelt metric (plain-JS caller)',
+      () => ({ space: 'P', energy: mmdE(), transport: { kind: 'wasserstein', metric: 'euclidian' as 'euclidean' }, tau: 1 }),
+      /transport\.metric: got "euclidian"/,
+    ],
+    [
+      'MALA with noise injection',
+      () => ({ space: 'P', energy: langevinE(), transport: { kind: 'wasserstein', mala: true, noise: { level: 1, until: 3 } }, tau: 0.1 }),
+      /transport\.noise.*MALA/,
     ],
     ['noise level 0', () => ({ space: 'P', energy: mmdE(), transport: { kind: 'wasserstein', noise: { level: 0, until: 3 } }, tau: 1 }), /noise\.level/],
     [

@@ -190,7 +190,8 @@ describe('Langevin on a Gaussian target: ULA’s exact linear-Gaussian recursion
   //   m_{k+1} = m_k + τΣ⁻¹(m − m_k),   C_{k+1} = A C_k Aᵀ + 2τI,   A = I − τΣ⁻¹,  C₀ = 0.
   // Sample mean and covariance over n particles are compared at 5 standard errors:
   // SE(mean_a) = √(C_aa/n), SE(cov_ab) = √((C_aa C_bb + C_ab²)/n). Each comparison fails
-  // falsely with probability ≈ 6e-7 (normal tail at 5σ); 5 comparisons ⇒ < 3e-6.
+  // falsely with probability ≈ 6e-7 (two-sided normal tail at 5σ); 10 comparisons (2 means +
+  // 3 covariance entries at steps 10 and 20) ⇒ false-failure rate < 6e-6.
   it('2-D, Σ = [[1, ½], [½, 2]], m = (1, −½), τ = 0.05, 20 steps, n = 4000', () => {
     const m = [1, -0.5];
     const S = [1, 0.5, 0.5, 2];
@@ -391,7 +392,7 @@ describe('degenerate combinations coincide (order-1 convergence in the vanishing
       expect(err[2]).toBeLessThan(1e-4);
     });
   }
-  it('IFT with α → 0 and no reaction effect beyond weights: positions → fixed (transport weight vanishes)', () => {
+  it('IFT with α → 0 is the pure spherical MMD reaction flow (positions fixed, same weights)', () => {
     const s = iterate(P.ift({ kernel: gauss, target: sampleT, tau: 0.3, eta: 0.5, alpha: 1e-9 }), mu0, 3)[3]!;
     expect(maxAbsDiff(s.mu.X, mu0.X)).toBeLessThan(1e-8);
     const r = iterate({ space: 'P', energy: mmdEnergy({ kernel: gauss, Y: Y8, d }), reaction: { kind: 'mmd' }, eta: 0.5 }, mu0, 3)[3]!;

@@ -402,7 +402,7 @@ describe('solveKernelQP', () => {
           expectKKT(K, a, g, res, constraint, 1);
           const hint = res.beta.reduce((s, b) => s + b, 0) + 1;
           let qmin = Infinity;
-          for (let k = 0; k < 200; k++) qmin = Math.min(qmin, objective(K, a, g, randomFeasible(R, n, constraint, 1, hint)));
+          for (let k = 0; k < 100; k++) qmin = Math.min(qmin, objective(K, a, g, randomFeasible(R, n, constraint, 1, hint)));
           expect(res.objective).toBeLessThanOrEqual(qmin + 1e-12);
           if (n <= 120) {
             const qp = objective(K, a, g, pgd(K, a, g, constraint, 1, 400));
@@ -498,6 +498,30 @@ describe('solveKernelQP', () => {
       const warm = solveKernelQP({ K, a: 2, g, constraint, warmStart: w });
       expectKKT(K, 2, g, warm, constraint, 1);
       expect(Math.abs(warm.objective - cold.objective)).toBeLessThanOrEqual(1e-11 * Math.abs(cold.objective));
+    }
+  });
+
+  it('dense warm starts and dense solutions stay cheap (crash step, batched additions)', () => {
+    const R = rng(13);
+    const n = 300;
+    const X = randomVec(R, 2 * n);
+    // σ = 1: the solution is sparse; a uniform warm start is crashed, not walked down index by index
+    const K = gaussK(X, n, 2, 1);
+    const g = matvec(K, new Float64Array(n).map(() => R.uniform() / n)).map((x) => x + 1e-3 * R.normal());
+    const cold = solveKernelQP({ K, a: 3, g, constraint: 'simplex' });
+    const warm = solveKernelQP({ K, a: 3, g, constraint: 'simplex', warmStart: new Float64Array(n).fill(1 / n) });
+    expectKKT(K, 3, g, warm, 'simplex', 1);
+    expect(cold.support).toBeLessThan(n / 3);
+    expect(warm.iterations).toBeLessThan(n / 2);
+    expect(Math.abs(warm.objective - cold.objective)).toBeLessThanOrEqual(1e-11 * Math.abs(cold.objective));
+    // σ = 0.02: K ≈ I, the solution is dense; additions come in doubling batches
+    const Ki = gaussK(X, n, 2, 0.02);
+    const gi = new Float64Array(n).map(() => 1 + 0.1 * R.normal());
+    for (const constraint of constraints) {
+      const res = solveKernelQP({ K: Ki, a: 1, g: gi, constraint, mass: n });
+      expectKKT(Ki, 1, gi, res, constraint, n);
+      expect(res.support).toBeGreaterThan(n / 2);
+      expect(res.iterations).toBeLessThan(40);
     }
   });
 

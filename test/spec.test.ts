@@ -40,6 +40,7 @@ const specs: Record<string, Record<string, unknown>> = {
     interaction: { type: 'kernel', kernel: { type: 'gaussian', sigma: 0.5 }, scale: 0.2 },
     internal: { type: 'porous', m: 2, bandwidth: 0.5 },
   },
+  'ift-M+': { algorithm: 'ift', space: 'M+', target, init, tau: 0.5, eta: 0.2 },
   'custom-hellinger-M+': { algorithm: 'custom', space: 'M+', target, init, energy: { type: 'mmd' }, reaction: { type: 'hellinger' }, eta: 0.3 },
   'custom-kl-blob-stein': {
     algorithm: 'custom',
@@ -227,6 +228,7 @@ describe('bad specs are rejected with a message naming the field', () => {
     ['custom: unknown energy type', { ...ok, algorithm: 'custom', energy: { type: 'chi2' } }, /^spec\.energy\.type: /],
     ['porous m ≤ 1', { ...ok, algorithm: 'mckean-vlasov', internal: { type: 'porous', m: 1, bandwidth: 1 } }, /^spec\.internal\.m: /],
     ['KSD metric with a laplace record kernel', { ...ok, record: { metrics: ['ksd'], kernel: { type: 'laplace', sigma: 1 } } }, /^record\.kernel: /],
+    ['space M+ for a P-only preset (not silently ignored)', { ...ok, algorithm: 'wfr', space: 'M+' }, /^space: got "M\+", expected 'P' for algorithm "wfr"/],
     ['unknown metric', { ...ok, record: { metrics: ['kl'] } }, /^spec\.record\.metrics\.0: /],
   ];
   for (const [name, raw, msg, data] of cases) {

@@ -519,7 +519,7 @@ function refreshStatus(): void {
 function frame(now: number): void {
   frames++;
   fpsFrames++;
-  if (now - fpsSince >= 500) {
+  if (now - fpsSince >= 1000) {
     fps = (fpsFrames * 1000) / (now - fpsSince);
     fpsFrames = 0;
     fpsSince = now;

@@ -79,6 +79,11 @@ export function wasmKernelsAvailable(): boolean {
   return instance() !== null;
 }
 
+/** Current size of the module's linear memory in bytes (0 when not instantiated). */
+export function wasmMemoryBytes(): number {
+  return wasm ? wasm.memory.buffer.byteLength : 0;
+}
+
 /** Drops the module instance and its memory; the next call instantiates a fresh one. */
 export function releaseWasmKernels(): void {
   wasm = undefined;

@@ -70,6 +70,10 @@ export function flow(config: FlowConfig): Flow {
     if (tr.kind !== 'wasserstein' && tr.kind !== 'stein') throw new InputError('transport.kind', (tr as { kind: unknown }).kind, "'wasserstein' or 'stein'");
     if (tr.kind === 'stein') checkKernel(tr.kernel, 'transport.kernel');
     if (tr.kind === 'wasserstein') {
+      if (tr.scheme !== undefined && tr.scheme !== 'explicit' && tr.scheme !== 'implicit')
+        throw new InputError('transport.scheme', tr.scheme, "'explicit' or 'implicit'");
+      if (tr.metric !== undefined && tr.metric !== 'wasserstein' && tr.metric !== 'euclidean')
+        throw new InputError('transport.metric', tr.metric, "'wasserstein' or 'euclidean'");
       if (tr.scheme === 'implicit' && !E.provides.value)
         throw new InputError('transport.scheme', 'implicit', `an energy with a computable value for the JKO step (${E.kind} has none here; use the explicit scheme${E.diffusion > 0 ? ' — Langevin noise has no energy value' : ''})`);
       if (tr.scheme === 'implicit' && E.diffusion > 0)
@@ -78,6 +82,8 @@ export function flow(config: FlowConfig): Flow {
         throw new InputError('transport.noise', tr.noise, 'no noise injection with the implicit scheme (noisy ∇ξ evaluation is defined for the explicit step only)');
       if (tr.mala && (E.diffusion === 0 || !E.potential?.value))
         throw new InputError('transport.mala', true, 'an energy with Langevin noise and a potential with values (exclusive KL with log π)');
+      if (tr.mala && tr.noise)
+        throw new InputError('transport.noise', tr.noise, 'no noise injection with MALA (the Metropolis–Hastings ratio assumes the proposal drift at the particle itself)');
       if (tr.noise) {
         checkPositive('noise.level', tr.noise.level);
         if (!(tr.noise.until >= 0)) throw new InputError('noise.until', tr.noise.until, 'a step count >= 0');

@@ -24,8 +24,8 @@ export interface KernelQPOptions {
    * Starting point `[n]`, projected onto the feasible set first (on the simplex a point that
    * is feasible up to 1e-9 in its sum is only rescaled, keeping its zeros). Its support is
    * the initial free set: pass a warm start with about the solution's support (e.g. the
-   * previous step's β). A dense one (uniform weights) on an ill-conditioned K whose
-   * solution is sparse costs O(s₀³) for s₀ = its support: seconds at n = 1000.
+   * previous step's β). A dense one (uniform weights) costs an O(s₀³) factorisation of its
+   * support s₀ (a few hundred ms at s₀ = 1000) before the usual iterations.
    */
   readonly warmStart?: Float64Array;
   /** Tolerance on the scaled KKT residuals (see {@link kktResiduals}). Default 1e-12. */
@@ -223,9 +223,11 @@ function kktCore(
  * for a symmetric positive semidefinite K `[n, n]` that may be singular or numerically
  * rank-deficient (Gaussian kernel matrices of close or repeated points).
  *
- * Method: a primal active-set method (Lawson–Hanson type: add the most violating index,
+ * Method: a primal active-set method (Lawson–Hanson type: add the most violating indices,
  * Newton step on the free set F with a ratio test, drop the blocking index) inside a
- * proximal-point loop (iterated Tikhonov): each outer step solves
+ * proximal-point loop (iterated Tikhonov). Indices are added in batches that double after
+ * each unblocked Newton step and halve after each blocked one (so a dense solution takes
+ * O(log n) Newton steps, a sparse one about one step per index). Each outer step solves
  *   min q(β) + (ε/2)‖β − c‖²  with the centre c = the previous iterate,
  * so every factorised block H_FF = a(K_FF + ρ11ᵀ) + εI is positive definite with pivots ≥ √ε
  * even when K_FF is singular. The fixed point of the loop is a minimiser of q itself:
@@ -244,10 +246,13 @@ function kktCore(
  * {@link kktResiduals}), so a converged result is optimal to m·S·tol in objective.
  *
  * Cost: O(n²) memory for K (given) plus O(s²) for the factor of the free block, s = |F|;
- * a fresh factorisation is O(s³) (only for a warm start or after a ridge increase); an
- * addition or removal updates the factor in O(s²); each step updates r in O(n·s).
- * Typical total O(n·s²) from a cold start (s the support size of the solution). A dense
- * warm start on an ill-conditioned K, whose solution is sparse, costs up to O(n³).
+ * a fresh factorisation is O(s³/3) (for a warm start, its crash step, or a ridge
+ * increase); an addition or removal updates the factor in O(s²); each Newton step costs
+ * O(s²) plus O(n·s) to update r. From a cold start the total is about O(s³ + n·s²) for a
+ * solution with support s. A warm start costs one O(s₀³) factorisation of its support; if
+ * its Newton point is infeasible in many coordinates it is replaced once by the projection
+ * of that point (a "crash"), so a dense warm start of a sparse solution costs about
+ * O(s₀³) + a cold start, not s₀ removals.
  *
  * The returned KKT residuals are recomputed independently by {@link kktResiduals}.
  *
@@ -325,8 +330,8 @@ export interface MmdStepQPOptions {
   readonly mass?: number;
   /**
    * Forwarded to {@link solveKernelQP}. Default: none (cold start from the best vertex).
-   * The previous step's β is a good warm start; a dense α (uniform weights) is a slow one
-   * when K is ill-conditioned (see {@link KernelQPOptions.warmStart}).
+   * The previous step's β is a good warm start; a dense α (uniform weights) adds an O(n³)
+   * factorisation (see {@link KernelQPOptions.warmStart}).
    */
   readonly warmStart?: Float64Array;
   /** Forwarded to {@link solveKernelQP} (scaled KKT tolerance, default 1e-12). */
@@ -457,6 +462,37 @@ class ActiveSet {
       beta[best] = mass;
     }
     for (let i = 0; i < n; i++) if (beta[i]! > 0) this.pushIndex(i);
+    this.refactor();
+    this.c.set(beta);
+    this.refreshGradient();
+    if (warm) this.crash();
+  }
+
+  /**
+   * Crash step for a warm start: if the Newton point z = β + d on its support F leaves the
+   * feasible set in many coordinates (more than max(8, |F|/8)), walking there by ratio tests
+   * would cost one O(|F|²) removal per coordinate; instead restart from the projection of
+   * z onto the feasible set (supported in F), refactorising its smaller support once.
+   */
+  crash(): void {
+    const { F, beta, d } = this;
+    const s = this.s;
+    if (s < 2) return;
+    this.newton();
+    let neg = 0;
+    for (let f = 0; f < s; f++) if (beta[F[f]!]! + d[f]! <= 0) neg++;
+    if (neg <= Math.max(8, s >> 3)) return;
+    const z = new Float64Array(s);
+    for (let f = 0; f < s; f++) z[f] = beta[F[f]!]! + d[f]!;
+    const pz = this.simplex ? projectSimplex(z, undefined, this.mass) : projectOrthant(z);
+    const old = F.slice(0, s);
+    this.s = 0;
+    for (let f = 0; f < s; f++) {
+      const i = old[f]!;
+      beta[i] = pz[f]!;
+      this.pos[i] = -1;
+      if (pz[f]! > 0) this.pushIndex(i);
+    }
     this.refactor();
     this.c.set(beta);
     this.refreshGradient();

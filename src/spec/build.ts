@@ -172,6 +172,8 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
   const tau = spec.tau ?? 0.1;
   const eta = spec.eta ?? 0.1;
 
+  if (spec.space === 'M+' && alg !== 'ift' && alg !== 'custom')
+    throw new InputError('space', spec.space, `'P' for algorithm "${alg}" (a preset on probability measures; only "ift" and "custom" run on M+)`);
   const needY = () => {
     if (!Y) throw new InputError('target', spec.target, `target samples for algorithm "${alg}" (a samples file or a distribution that can be sampled)`);
     return { Y, d, yWeights, resample };
