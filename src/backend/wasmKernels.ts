@@ -20,6 +20,11 @@ export interface GaussianWasmOptions {
   path?: 'auto' | GaussianWasmPath;
   /** Sources per tile, a positive multiple of 4 (default 256). */
   block?: number;
+  /**
+   * When the first n rows of Y are X (as in `signedSources`: S = [X; Y]), compute each kernel
+   * value of that n×n block once and use it for both points (default true; false for tests).
+   */
+  symmetric?: boolean;
 }
 
 /**
@@ -43,9 +48,9 @@ const DEFAULT_BLOCK = 256;
 interface WasmExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   heap_base(): number;
-  prep(n: number, N: number, d: number, dp: number, xr: number, sr: number, mu: number, Sr: number, x2: number, s2: number): number;
+  prep(n: number, N: number, d: number, dp: number, xr: number, sr: number, v: number, mu: number, Sv: number, x2: number, s2: number): number;
   panels(n: number, N: number, d: number, dp: number, xr: number, sr: number, mu: number, centred: number, Xp: number, Sp: number): void;
-  gauss(n4: number, N4: number, dp: number, Xp: number, Sp: number, Sr: number, v: number, x2: number, s2: number, h: number, G: number, R: number, C: number, block: number, mode: number): void;
+  gauss(n4: number, N4: number, dp: number, Xp: number, Sp: number, Sv: number, v: number, x2: number, s2: number, h: number, G: number, R: number, C: number, block: number, mode: number, P: number): void;
   finish(n: number, d: number, dp: number, xr: number, mu: number, G: number, R: number, is2: number, out: number): void;
   exp_array(x: number, len: number): void;
 }
@@ -137,7 +142,7 @@ export function gaussianSumGradWasm(
   const mu = region(dp);
   const Xp = region(n4 * dp);
   const Sp = region(N4 * dp);
-  const Sr = region(N4 * dp);
+  const Sv = region(N4 * dp);
   const vv = region(N4);
   const x2 = region(n4);
   const s2 = region(N4);
@@ -160,20 +165,30 @@ export function gaussianSumGradWasm(
   F.set(v, vv);
   F.fill(0, vv + N, vv + N4);
 
-  const spread = ex.prep(n, N, d, dp, xr * 8, sr * 8, mu * 8, Sr * 8, x2 * 8, s2 * 8);
+  const spread = ex.prep(n, N, d, dp, xr * 8, sr * 8, vv * 8, mu * 8, Sv * 8, x2 * 8, s2 * 8);
   const is2 = 1 / (sigma * sigma);
   const h = -0.5 * is2;
   const want = opts.path ?? 'auto';
   const path: GaussianWasmPath =
     want === 'auto' ? (d >= NORMS_MIN_D && -h * spread <= NORMS_MAX_SPREAD ? 'norms' : 'direct') : want;
   ex.panels(n, N, d, dp, xr * 8, sr * 8, mu * 8, path === 'norms' ? 1 : 0, Xp * 8, Sp * 8);
-  ex.gauss(n4, N4, dp, Xp * 8, Sp * 8, Sr * 8, vv * 8, x2 * 8, s2 * 8, h, G * 8, R * 8, C * 8, block, (grad ? 1 : 0) | (path === 'direct' ? 2 : 0));
+  // the MMD witness evaluates at X against [X; Y]: the shared rows' kernel block is symmetric
+  const P = (opts.symmetric ?? true) && leadingRowsEqual(X, Y) ? n >> 2 : 0;
+  ex.gauss(n4, N4, dp, Xp * 8, Sp * 8, Sv * 8, vv * 8, x2 * 8, s2 * 8, h, G * 8, R * 8, C * 8, block, (grad ? 1 : 0) | (path === 'direct' ? 2 : 0), P);
   if (val) val.set(F.subarray(R, R + n));
   if (grad) {
     ex.finish(n, d, dp, xr * 8, mu * 8, G * 8, R * 8, is2, xr * 8);
     grad.set(F.subarray(xr, xr + n * d));
   }
   return path;
+}
+
+/** Whether Y [m, d] starts with the rows of X [n, d] (then its n×n kernel block is symmetric). */
+function leadingRowsEqual(X: Float64Array, Y: Float64Array): boolean {
+  if (Y.length < X.length) return false;
+  if (X.buffer === Y.buffer && X.byteOffset === Y.byteOffset) return true;
+  for (let i = 0; i < X.length; i++) if (X[i] !== Y[i]) return false;
+  return true;
 }
 
 /**

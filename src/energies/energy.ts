@@ -39,6 +39,11 @@ export interface Energy {
   readonly diffusion: number;
   /** The external potential V, for energies that have one (MALA's accept/reject needs it). */
   readonly potential?: Potential;
+  /**
+   * True when ∇ξ(xᵢ) depends on the other particles (interaction, blob/KDE entropy, kernel
+   * energies). MALA's per-particle accept/reject is only exact for non-interacting energies.
+   */
+  readonly interacting: boolean;
   evaluate(mu: ParticleMeasure, req: EnergyRequest): EnergyEval;
   /**
    * Optional weak (integrated-by-parts) form of the Stein-smoothed gradient

@@ -27,6 +27,7 @@ export function ksdEnergy(opts: { kernel: Kernel; target: ScoreModel }): Energy 
     d,
     provides: { value: true, xi: true, grad: true },
     diffusion: 0,
+    interacting: true,
     evaluate(mu: ParticleMeasure, req: EnergyRequest): EnergyEval {
       const pts = req.at ?? mu.X;
       const SX = score(mu.X);

@@ -185,6 +185,7 @@ export function mckeanVlasovEnergy(opts: McKeanVlasovOptions): Energy {
     provides,
     diffusion: noise ? T : 0,
     potential,
+    interacting: interaction !== undefined || blob,
     evaluate,
   };
   if (noise) {

@@ -52,6 +52,7 @@ export function mmdEnergy(opts: MmdEnergyOptions): Energy {
     d,
     provides: { value: true, xi: true, grad: true },
     diffusion: 0,
+    interacting: true,
     evaluate(mu: ParticleMeasure, req: EnergyRequest): EnergyEval {
       const pts = req.at ?? mu.X;
       const p = pts.length / d;

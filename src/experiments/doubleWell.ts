@@ -1,9 +1,9 @@
 /**
  * The double-well demo of the Wasserstein-gradient-flow introduction (seed 004): unadjusted
  * Langevin xᵢ ← xᵢ − dt·∇V(xᵢ) + √(2dt)·N(0, 1) for V(x) = (x² − 1)², from µ₀ = N(0, 0.05²) (the
- * unstable saddle), watched until the particles settle into the Gibbs law e^{−V}/Z. The loss
+ * unstable saddle), watched until the particles settle into the Gibbs law exp(−V)/Z. The loss
  * curve is the Kolmogorov–Smirnov distance sup |F_N − F| between the particles' empirical CDF and
- * the exact CDF of e^{−V}/Z (quadrature). Pure.
+ * the exact CDF of exp(−V)/Z (quadrature). Pure.
  */
 import { DivergenceError } from '../core/errors.js';
 import { uniformWeights } from '../core/measure.js';
@@ -30,7 +30,7 @@ const CDF_A = 4;
 const CDF_N = 8000;
 let cdfTable: Float64Array | null = null;
 
-/** CDF of e^{−V}/Z on [−4, 4] by the cumulative trapezoid rule on 8000 intervals (error ≲ 1e-8; tails beyond ±4 are < e^{−200}). */
+/** CDF of exp(−V)/Z on [−4, 4] by the cumulative trapezoid rule on 8000 intervals (error ≲ 1e-8; tails beyond ±4 are < e^{−200}). */
 export function gibbsCdf(x: number): number {
   if (!cdfTable) {
     const h = (2 * CDF_A) / CDF_N;

@@ -23,7 +23,7 @@ export const EXPERIMENT_TITLES: Record<ExperimentName, string> = {
   'ift-gaussian-2d': 'IFT paper §4: 2-D Gaussian target',
   'ift-mixture-2d': 'IFT paper §4: 2-D Gaussian mixture target',
   'ift-mixture-100d': 'IFT paper §4: 100-D Gaussian mixture, IFT vs WFR vs MMD flow',
-  'double-well-langevin': 'Double-well Langevin: particles settling into e^{−V}/Z',
+  'double-well-langevin': 'Double-well Langevin: particles settling into exp(−V)/Z',
 };
 
 /** The methods an experiment compares, in plotting order. */
@@ -45,7 +45,7 @@ export function runExperimentTask(task: ExperimentTask, hooks: RunHooks = {}): R
 
 /** Axis title of the loss. */
 export function lossLabel(s: ExperimentSettings): string {
-  if (s.experiment === 'double-well-langevin') return 'KS distance sup|F_N − F| to e^{−V}/Z';
+  if (s.experiment === 'double-well-langevin') return 'KS distance sup|F_N − F| to exp(−V)/Z';
   return s.lossSample === 'test' ? `MMD² to a fixed test sample of π (${s.testSize} points)` : `MMD² to the training sample Y (${s.m} points) = 2F`;
 }
 
@@ -104,7 +104,7 @@ export function reportSummary(s: ExperimentSettings, curves: readonly MethodCurv
   const p: string[] = [];
   if (s.experiment === 'double-well-langevin') {
     p.push(
-      `Unadjusted Langevin dynamics x ← x − dt·V′(x) + √(2·dt)·N(0, 1) for V(x) = (x² − 1)², ${s.n} particles from N(0, ${s.initStd}²) (the saddle), dt = ${s.tau}, ${s.steps} steps (t = ${s.steps * s.tau}); ${s.runs} runs. The loss is the Kolmogorov–Smirnov distance between the particles' empirical CDF and the exact CDF of the Gibbs law e^{−V}/Z (Z ≈ 1.97373 by quadrature); with ${s.n} particles its sampling floor is about ${(0.87 / Math.sqrt(s.n)).toPrecision(2)} (the mean KS distance of an exact sample). Histograms: run 0 at steps ${s.snapshotSteps.join(', ')}.`,
+      `Unadjusted Langevin dynamics x ← x − dt·V′(x) + √(2·dt)·N(0, 1) for V(x) = (x² − 1)², ${s.n} particles from N(0, ${s.initStd}²) (the saddle), dt = ${s.tau}, ${s.steps} steps (t = ${s.steps * s.tau}); ${s.runs} runs. The loss is the Kolmogorov–Smirnov distance between the particles' empirical CDF and the exact CDF of the Gibbs law exp(−V)/Z (Z ≈ 1.97373 by quadrature); with ${s.n} particles its sampling floor is about ${(0.87 / Math.sqrt(s.n)).toPrecision(2)} (the mean KS distance of an exact sample). Histograms: run 0 at steps ${s.snapshotSteps.join(', ')}.`,
     );
     const f = finals.langevin;
     if (f) p.push(`Final E[x²] (mean over runs) = ${f.secondMoment!.toPrecision(5)} vs exact ${f.secondMomentExact!.toPrecision(5)}; fraction in the right well ${f.fractionRightWell!.toPrecision(3)}.`);

@@ -82,6 +82,8 @@ export function flow(config: FlowConfig): Flow {
         throw new InputError('transport.noise', tr.noise, 'no noise injection with the implicit scheme (noisy ∇ξ evaluation is defined for the explicit step only)');
       if (tr.mala && (E.diffusion === 0 || !E.potential?.value))
         throw new InputError('transport.mala', true, 'an energy with Langevin noise and a potential with values (exclusive KL with log π)');
+      if (tr.mala && E.interacting)
+        throw new InputError('transport.mala', true, 'a non-interacting energy (potential + Langevin entropy): the per-particle accept/reject ignores interactions');
       if (tr.mala && tr.noise)
         throw new InputError('transport.noise', tr.noise, 'no noise injection with MALA (the Metropolis–Hastings ratio assumes the proposal drift at the particle itself)');
       if (tr.noise) {

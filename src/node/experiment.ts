@@ -347,7 +347,7 @@ function histogramFigure(s: ExperimentSettings, snaps: { step: number; t: number
       domain: [-2.5, 2.5] as [number, number],
       density: { x: grid, y: dens },
       label: 'particles',
-      densityLabel: 'e^{−V}/Z',
+      densityLabel: 'exp(−V)/Z',
     })),
     columns: 3,
     xLabel: 'x',

@@ -139,6 +139,7 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
   let Y: Float64Array | null = null;
   let yWeights: Float64Array | undefined;
   let resample: ((r: ReturnType<typeof rng>, m: number) => Float64Array) | undefined;
+  let resolvedTarget: Record<string, unknown> = { ...spec.target };
   if (!('name' in spec.target)) {
     const ts = data.targetSamples;
     if (!ts) throw new InputError('target.samples', spec.target.samples, 'loaded samples (the caller must read the file)');
@@ -150,7 +151,10 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
     target = makeTarget(stripKeys(spec.target, ['m', 'resample']), 'target');
     const m = (spec.target.m as number | undefined) ?? mu0.n;
     if (target.samples) Y = target.samples;
-    else if (target.sample) Y = target.sample(r0, m);
+    else if (target.sample) {
+      Y = target.sample(r0, m);
+      resolvedTarget = { ...resolvedTarget, m };
+    }
     if (spec.target.resample) {
       const t = target;
       if (!t.sample) throw new InputError('target.resample', true, 'a target that can be sampled');
@@ -311,6 +315,7 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
 
   const resolved = {
     ...spec,
+    target: resolvedTarget,
     kernel: kernelToSpec(kernel),
     tau,
     eta,

@@ -69,12 +69,13 @@ static inline void vexp4(V* x0, V* x1, V* x2, V* x3) {
   *x3 = wasm_v128_andnot(MUL(yd, wasm_i64x2_shl(wasm_i64x2_add(kd, bias), 52)), wasm_f64x2_lt(d, lim));
 }
 
-// Centring: mu [d] ← mean of the sources S [N, d] (at sr), Sr [N4][dp] ← S − μ (rows, the
+// Centring: mu [d] ← mean of the sources S [N, d] (at sr), Sv [N4][dp] ← vⱼ(sⱼ − μ) (rows;
 // padding rows and coordinate 0), s2 [N4] ← |s − μ|², x2 [n4] ← |x − μ|² for X [n, d] at xr.
-// Returns max x2 + max s2 (what the norms path's error scales with).
+// v [N4] must be 0 on the padding rows. Returns max x2 + max s2 (what the norms path's error
+// scales with).
 __attribute__((export_name("prep")))
-double prep(int n, int N, int d, int dp, const double* xr, const double* sr, double* mu, double* Sr,
-            double* x2, double* s2) {
+double prep(int n, int N, int d, int dp, const double* xr, const double* sr, const double* v, double* mu,
+            double* Sv, double* x2, double* s2) {
   const int n4 = (n + 3) & ~3, N4 = (N + 3) & ~3;
   double mx = 0, ms = 0;
   for (int a = 0; a < dp; a++) mu[a] = 0;
@@ -91,11 +92,12 @@ double prep(int n, int N, int d, int dp, const double* xr, const double* sr, dou
     mx = s > mx ? s : mx;
   }
   for (int j = 0; j < N4; j++) {
-    double* q = Sr + (long)j * dp;
+    double* q = Sv + (long)j * dp;
+    const double vj = v[j];
     double s = 0;
     for (int a = 0; a < dp; a++) {
       double t = (j < N && a < d) ? sr[(long)j * d + a] - mu[a] : 0;
-      q[a] = t;
+      q[a] = vj * t;
       s += t * t;
     }
     s2[j] = s;
@@ -123,11 +125,16 @@ void panels(int n, int N, int d, int dp, const double* xr, const double* sr, con
   }
 }
 
-// The tiled sum. v [N4] (0 on padding rows), C scratch [BJ][4] with BJ % 4 == 0.
-// R [n4] ← Σⱼ cᵢⱼ; if (mode & 1) G [n4][dp] ← Σⱼ cᵢⱼ sⱼ; (mode & 2) selects direct distances.
+// The tiled sum. Sources S [N4] with coefficients v [N4] (0 on padding rows); Sv = v·(S − μ)
+// rows from prep; C scratch [BJ][4] with BJ % 4 == 0. Produces
+//   R [n4] = Σⱼ vⱼ Eᵢⱼ  and, if (mode & 1), G [n4][dp] = Σⱼ Eᵢⱼ vⱼ(sⱼ − μ),   Eᵢⱼ = exp(h|xᵢ − sⱼ|²);
+// (mode & 2) selects direct distances. P > 0 declares that source rows 0 … 4P−1 are the point
+// rows 0 … 4P−1 (the MMD witness: S = [X; Y]); then Eᵢⱼ = Eⱼᵢ on that block is computed once
+// per pair: the tile of point group g against source panel q > g also adds the transposed
+// contribution to the points of panel q, and panels q < g are skipped.
 __attribute__((export_name("gauss")))
-void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const double* Sr, const double* v,
-           const double* x2, const double* s2, double h, double* G, double* R, double* C, int BJ, int mode) {
+void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const double* Sv, const double* v,
+           const double* x2, const double* s2, double h, double* G, double* R, double* C, int BJ, int mode, int P) {
   const int grad = mode & 1, direct = mode & 2;
   if (grad)
     for (long i = 0; i < (long)n4 * dp; i++) G[i] = 0;
@@ -135,14 +142,20 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
   const V hv = SPLAT(h);
   const V zero = SPLAT(0);
   for (int J0 = 0; J0 < N4; J0 += BJ) {
-    const int bj = N4 - J0 < BJ ? N4 - J0 : BJ;
+    const int J1 = N4 - J0 < BJ ? N4 : J0 + BJ;
     for (int g = 0; g < n4; g += 4) {
+      const int gp = g >> 2;
+      // sources [j0, J1) of this block; in the shared block, panels below gp were done as transposes
+      int j0 = J0;
+      if (gp < P && j0 < g) j0 = g < J1 ? g : J1;
+      if (j0 == J1) continue;
       const double* xp = Xp + (long)g * dp;
-      // phase 1: C[j][k] = h·|x_{g+k} − s_{J0+j}|², lanes = points (k, k+1)
-      for (int jj = 0; jj < bj; jj += 4) {
-        const double* sp = Sp + (long)(J0 + jj) * dp;
+      double* const Cb = C - 4 * J0;  // Cb[4j + k] = E of point g+k and source j
+      // phase 1: Cb[j][k] = h·|x_{g+k} − s_j|², lanes = points (k, k+1)
+      for (int j = j0; j < J1; j += 4) {
+        const double* sp = Sp + (long)j * dp;
         V a00 = zero, a01 = zero, a02 = zero, a03 = zero, a10 = zero, a11 = zero, a12 = zero, a13 = zero;
-        double* cp = C + jj * 4;
+        double* cp = Cb + 4 * j;
         if (direct) {
           for (int a = 0; a < dp; a++) {
             V x01 = LD(xp + 4 * a), x23 = LD(xp + 4 * a + 2), s, t;
@@ -164,7 +177,7 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
             s = LDS(sp + 4 * a + 3); a03 = ADD(a03, MUL(x01, s)); a13 = ADD(a13, MUL(x23, s));
           }
           const V n01 = LD(x2 + g), n23 = LD(x2 + g + 2);
-          const double* sn = s2 + J0 + jj;
+          const double* sn = s2 + j;
 #define NS(acc, nx, l) MUL(hv, wasm_f64x2_pmax(SUB(ADD(nx, LDS(sn + l)), ADD(acc, acc)), zero))
           ST(cp, NS(a00, n01, 0)); ST(cp + 2, NS(a10, n23, 0));
           ST(cp + 4, NS(a01, n01, 1)); ST(cp + 6, NS(a11, n23, 1));
@@ -173,23 +186,32 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
 #undef NS
         }
       }
-      // phase 2: C[j][k] ← v_j exp(C[j][k]); row sums
+      // phase 2: Cb[j][k] ← E = exp(Cb[j][k]); R[g+k] += Σⱼ vⱼ E
       V r01 = zero, r23 = zero;
-      const double* vp = v + J0;
-      for (int j = 0; j < bj; j += 2) {  // bj is a multiple of 4
-        double* cp = C + 4 * j;
+      for (int j = j0; j < J1; j += 2) {  // j0, J1 are multiples of 4
+        double* cp = Cb + 4 * j;
         V e0 = LD(cp), e1 = LD(cp + 2), e2 = LD(cp + 4), e3 = LD(cp + 6);
         vexp4(&e0, &e1, &e2, &e3);
-        V va = LDS(vp + j), vb = LDS(vp + j + 1);
-        e0 = MUL(va, e0); e1 = MUL(va, e1); e2 = MUL(vb, e2); e3 = MUL(vb, e3);
         ST(cp, e0); ST(cp + 2, e1); ST(cp + 4, e2); ST(cp + 6, e3);
-        r01 = ADD(r01, ADD(e0, e2));
-        r23 = ADD(r23, ADD(e1, e3));
+        V va = LDS(v + j), vb = LDS(v + j + 1);
+        r01 = ADD(r01, ADD(MUL(va, e0), MUL(vb, e2)));
+        r23 = ADD(r23, ADD(MUL(va, e1), MUL(vb, e3)));
       }
       ST(R + g, ADD(LD(R + g), r01));
       ST(R + g + 2, ADD(LD(R + g + 2), r23));
+      // transposed contributions to the points of the shared panels q, gp < q < P, in this block
+      int q0 = j0 >> 2, q1 = J1 >> 2;
+      if (q0 <= gp) q0 = gp + 1;
+      if (q1 > P) q1 = P;
+      if (gp < P && q0 < q1) {
+        const double vg0 = v[g], vg1 = v[g + 1], vg2 = v[g + 2], vg3 = v[g + 3];
+        for (int j = 4 * q0; j < 4 * q1; j++) {
+          const double* e = Cb + 4 * j;
+          R[j] += vg0 * e[0] + vg1 * e[1] + vg2 * e[2] + vg3 * e[3];
+        }
+      }
       if (!grad) continue;
-      // phase 3: G[g+k][a] += Σⱼ C[j][k] S[J0+j][a]
+      // phase 3: G[g+k][a] += Σⱼ Cb[j][k] Sv[j][a], 4 points × 4 coordinates per step
       double* g0 = G + (long)g * dp;
       double* g1 = g0 + dp;
       double* g2 = g1 + dp;
@@ -197,9 +219,9 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
       int a = 0;
       for (; a + 4 <= dp; a += 4) {
         V b00 = zero, b01 = zero, b10 = zero, b11 = zero, b20 = zero, b21 = zero, b30 = zero, b31 = zero;
-        const double* sp = Sr + (long)J0 * dp + a;
-        const double* cp = C;
-        for (int j = 0; j < bj; j++, sp += dp, cp += 4) {
+        const double* sp = Sv + (long)j0 * dp + a;
+        const double* cp = Cb + 4 * j0;
+        for (int j = j0; j < J1; j++, sp += dp, cp += 4) {
           V s0 = LD(sp), s1 = LD(sp + 2), c;
           c = LDS(cp);     b00 = ADD(b00, MUL(c, s0)); b01 = ADD(b01, MUL(c, s1));
           c = LDS(cp + 1); b10 = ADD(b10, MUL(c, s0)); b11 = ADD(b11, MUL(c, s1));
@@ -213,9 +235,9 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
       }
       if (a < dp) {
         V b0 = zero, b1 = zero, b2 = zero, b3 = zero;
-        const double* sp = Sr + (long)J0 * dp + a;
-        const double* cp = C;
-        for (int j = 0; j < bj; j++, sp += dp, cp += 4) {
+        const double* sp = Sv + (long)j0 * dp + a;
+        const double* cp = Cb + 4 * j0;
+        for (int j = j0; j < J1; j++, sp += dp, cp += 4) {
           V s0 = LD(sp);
           b0 = ADD(b0, MUL(LDS(cp), s0));
           b1 = ADD(b1, MUL(LDS(cp + 1), s0));
@@ -224,6 +246,19 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
         }
         ST(g0 + a, ADD(LD(g0 + a), b0)); ST(g1 + a, ADD(LD(g1 + a), b1));
         ST(g2 + a, ADD(LD(g2 + a), b2)); ST(g3 + a, ADD(LD(g3 + a), b3));
+      }
+      // transposed: G[4q+l][a] += Σₖ Cb[4q+l][k] Sv[g+k][a] for the shared panels q
+      if (gp < P && q0 < q1) {
+        const double* u = Sv + (long)g * dp;  // rows g … g+3 of Sv = v·(x − μ) of this group
+        for (a = 0; a < dp; a += 2) {
+          const V u0 = LD(u + a), u1 = LD(u + dp + a), u2 = LD(u + 2 * dp + a), u3 = LD(u + 3 * dp + a);
+          const double* e = Cb + 16 * q0;
+          double* gq = G + (long)(4 * q0) * dp + a;
+          for (int j = 4 * q0; j < 4 * q1; j++, e += 4, gq += dp) {
+            V t = ADD(ADD(MUL(LDS(e), u0), MUL(LDS(e + 1), u1)), ADD(MUL(LDS(e + 2), u2), MUL(LDS(e + 3), u3)));
+            ST(gq, ADD(LD(gq), t));
+          }
+        }
       }
     }
   }
