@@ -191,6 +191,41 @@ describe('kernel-sum backends against the naive double loop', () => {
     });
   }
 
+  // S = [X; Y] shares its first n rows with the points: the WebAssembly path then computes that
+  // block's kernel values once per pair (the transposed tiles); n not a multiple of 4 leaves a
+  // panel that mixes X and Y rows.
+  for (const [n, m, d] of [
+    [7, 5, 1],
+    [13, 30, 3],
+    [64, 9, 2],
+    [70, 50, 10],
+    [21, 16, 100],
+  ] as const) {
+    it.skipIf(!wasmKernelsAvailable())(`witness sources [X; Y], n=${n} m=${m} d=${d}: shared-block path, every block size`, () => {
+      const r = rng(40 + n);
+      const X = r.fillNormal(new Float64Array(n * d));
+      const Y = r.fillNormal(new Float64Array(m * d));
+      const w = r.fillNormal(new Float64Array(n)); // signed, to exercise both coefficient sets
+      w[1] = 0;
+      const { S, v } = signedSources(X, w, Y, d);
+      for (const sigma of [0.7, 2.5]) {
+        const ref = naive({ kind: 'gaussian', sigma }, X, S, d, v);
+        const spread = spreadTerm(X, S, d, sigma);
+        for (const path of ['direct', 'norms'] as const) {
+          const tol = path === 'direct' ? TOL : TOL + 8 * Math.sqrt(d) * EPS * spread;
+          for (const block of [4, 8, 12, 256]) {
+            for (const symmetric of [true, false]) {
+              const val = new Float64Array(n);
+              const grad = new Float64Array(n * d);
+              gaussianSumGradWasm(sigma, X, S, d, v, val, grad, { path, block, symmetric });
+              expectClose({ val, grad }, ref, d, tol, `${path} block ${block} symmetric ${symmetric} σ=${sigma}`);
+            }
+          }
+        }
+      }
+    });
+  }
+
   it('signedSources + kernelSumGrad gives the MMD witness gradient on the WebAssembly path', () => {
     const r = rng(3);
     const n = 70;

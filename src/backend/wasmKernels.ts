@@ -50,7 +50,7 @@ interface WasmExports {
   heap_base(): number;
   prep(n: number, N: number, d: number, dp: number, xr: number, sr: number, v: number, mu: number, Sv: number, x2: number, s2: number): number;
   panels(n: number, N: number, d: number, dp: number, xr: number, sr: number, mu: number, centred: number, Xp: number, Sp: number): void;
-  gauss(n4: number, N4: number, dp: number, Xp: number, Sp: number, Sv: number, v: number, x2: number, s2: number, h: number, G: number, R: number, C: number, block: number, mode: number, P: number): void;
+  gauss(n4: number, N4: number, dp: number, Xp: number, Sp: number, Sv: number, v: number, x2: number, s2: number, h: number, G: number, R: number, Rg: number, C: number, block: number, mode: number, P: number): void;
   finish(n: number, d: number, dp: number, xr: number, mu: number, G: number, R: number, is2: number, out: number): void;
   exp_array(x: number, len: number): void;
 }
@@ -104,7 +104,9 @@ export function releaseWasmKernels(): void {
  * Accuracy: on the `direct` path the kernel values are bit-identical to the TypeScript
  * path's (same distances, same `exp`); sums differ by rounding (other order). The gradient's form xᵢ·val − Σⱼcᵢⱼyⱼ is evaluated on data
  * centred on the sources' mean, so its rounding error is ≈ ε·Σⱼ|cᵢⱼ|·(|xᵢ − μ| + |yⱼ − μ|)
- * against a magnitude scale Σⱼ|cᵢⱼ|·|xᵢ − yⱼ|. The `norms` path adds the error described
+ * against a magnitude scale Σⱼ|cᵢⱼ|·|xᵢ − yⱼ|; pairs with xᵢ = yⱼ exactly (a point that is
+ * also a source) are left out of it, so they add no rounding error to the gradient. The
+ * relative error is therefore large only for pairs that nearly coincide, |xᵢ − yⱼ| ≪ |xᵢ − μ|. The `norms` path adds the error described
  * at `NORMS_MAX_SPREAD`; it loses relative accuracy for pairs that nearly coincide when σ
  * is small against the spread of the data, which `auto` avoids.
  * Cost O(n·m·d) in SIMD tiles, single-threaded.
@@ -148,6 +150,7 @@ export function gaussianSumGradWasm(
   const s2 = region(N4);
   const G = region(grad ? n4 * dp : 0);
   const R = region(n4);
+  const Rg = region(n4);
   const C = region(4 * block);
   const bytes = top * 8;
   if (bytes >= 2 ** 31) return null;
@@ -174,10 +177,10 @@ export function gaussianSumGradWasm(
   ex.panels(n, N, d, dp, xr * 8, sr * 8, mu * 8, path === 'norms' ? 1 : 0, Xp * 8, Sp * 8);
   // the MMD witness evaluates at X against [X; Y]: the shared rows' kernel block is symmetric
   const P = (opts.symmetric ?? true) && leadingRowsEqual(X, Y) ? n >> 2 : 0;
-  ex.gauss(n4, N4, dp, Xp * 8, Sp * 8, Sv * 8, vv * 8, x2 * 8, s2 * 8, h, G * 8, R * 8, C * 8, block, (grad ? 1 : 0) | (path === 'direct' ? 2 : 0), P);
+  ex.gauss(n4, N4, dp, Xp * 8, Sp * 8, Sv * 8, vv * 8, x2 * 8, s2 * 8, h, G * 8, R * 8, Rg * 8, C * 8, block, (grad ? 1 : 0) | (path === 'direct' ? 2 : 0), P);
   if (val) val.set(F.subarray(R, R + n));
   if (grad) {
-    ex.finish(n, d, dp, xr * 8, mu * 8, G * 8, R * 8, is2, xr * 8);
+    ex.finish(n, d, dp, xr * 8, mu * 8, G * 8, Rg * 8, is2, xr * 8);
     grad.set(F.subarray(xr, xr + n * d));
   }
   return path;

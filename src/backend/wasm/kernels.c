@@ -127,18 +127,20 @@ void panels(int n, int N, int d, int dp, const double* xr, const double* sr, con
 
 // The tiled sum. Sources S [N4] with coefficients v [N4] (0 on padding rows); Sv = v·(S − μ)
 // rows from prep; C scratch [BJ][4] with BJ % 4 == 0. Produces
-//   R [n4] = Σⱼ vⱼ Eᵢⱼ  and, if (mode & 1), G [n4][dp] = Σⱼ Eᵢⱼ vⱼ(sⱼ − μ),   Eᵢⱼ = exp(h|xᵢ − sⱼ|²);
+//   R [n4] = Σⱼ vⱼ Eᵢⱼ,  Rg [n4] = Σ' vⱼ Eᵢⱼ  and, if (mode & 1), G [n4][dp] = Σ' Eᵢⱼ vⱼ(sⱼ − μ),
+//   Eᵢⱼ = exp(h|xᵢ − sⱼ|²), Σ' leaving out the pairs with xᵢ = sⱼ (see phase 2);
 // (mode & 2) selects direct distances. P > 0 declares that source rows 0 … 4P−1 are the point
 // rows 0 … 4P−1 (the MMD witness: S = [X; Y]); then Eᵢⱼ = Eⱼᵢ on that block is computed once
 // per pair: the tile of point group g against source panel q > g also adds the transposed
 // contribution to the points of panel q, and panels q < g are skipped.
 __attribute__((export_name("gauss")))
 void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const double* Sv, const double* v,
-           const double* x2, const double* s2, double h, double* G, double* R, double* C, int BJ, int mode, int P) {
+           const double* x2, const double* s2, double h, double* G, double* R, double* Rg, double* C, int BJ, int mode,
+           int P) {
   const int grad = mode & 1, direct = mode & 2;
   if (grad)
     for (long i = 0; i < (long)n4 * dp; i++) G[i] = 0;
-  for (int i = 0; i < n4; i++) R[i] = 0;
+  for (int i = 0; i < n4; i++) R[i] = Rg[i] = 0;
   const V hv = SPLAT(h);
   const V zero = SPLAT(0);
   for (int J0 = 0; J0 < N4; J0 += BJ) {
@@ -186,28 +188,45 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
 #undef NS
         }
       }
-      // phase 2: Cb[j][k] ← E = exp(Cb[j][k]); R[g+k] += Σⱼ vⱼ E
-      V r01 = zero, r23 = zero;
+      // phase 2: Cb[j][k] ← E = exp(Cb[j][k]); R[g+k] += Σⱼ vⱼ E. Pairs at distance exactly 0
+      // (a point that is also a source) add nothing to the gradient (x − s = 0) but would
+      // cancel only up to rounding in x·R − Σ E v s: they are stored as −0 and left out of Rg.
+      V r01 = zero, r23 = zero, q01 = zero, q23 = zero;
+      const V negz = SPLAT(-0.0);
       for (int j = j0; j < J1; j += 2) {  // j0, J1 are multiples of 4
         double* cp = Cb + 4 * j;
         V e0 = LD(cp), e1 = LD(cp + 2), e2 = LD(cp + 4), e3 = LD(cp + 6);
+        const V m0 = wasm_f64x2_eq(e0, zero), m1 = wasm_f64x2_eq(e1, zero);
+        const V m2 = wasm_f64x2_eq(e2, zero), m3 = wasm_f64x2_eq(e3, zero);
         vexp4(&e0, &e1, &e2, &e3);
-        ST(cp, e0); ST(cp + 2, e1); ST(cp + 4, e2); ST(cp + 6, e3);
-        V va = LDS(v + j), vb = LDS(v + j + 1);
+        const V va = LDS(v + j), vb = LDS(v + j + 1);
         r01 = ADD(r01, ADD(MUL(va, e0), MUL(vb, e2)));
         r23 = ADD(r23, ADD(MUL(va, e1), MUL(vb, e3)));
+        e0 = wasm_v128_bitselect(negz, e0, m0); e1 = wasm_v128_bitselect(negz, e1, m1);
+        e2 = wasm_v128_bitselect(negz, e2, m2); e3 = wasm_v128_bitselect(negz, e3, m3);
+        q01 = ADD(q01, ADD(MUL(va, e0), MUL(vb, e2)));
+        q23 = ADD(q23, ADD(MUL(va, e1), MUL(vb, e3)));
+        ST(cp, e0); ST(cp + 2, e1); ST(cp + 4, e2); ST(cp + 6, e3);
       }
       ST(R + g, ADD(LD(R + g), r01));
       ST(R + g + 2, ADD(LD(R + g + 2), r23));
+      ST(Rg + g, ADD(LD(Rg + g), q01));
+      ST(Rg + g + 2, ADD(LD(Rg + g + 2), q23));
       // transposed contributions to the points of the shared panels q, gp < q < P, in this block
       int q0 = j0 >> 2, q1 = J1 >> 2;
       if (q0 <= gp) q0 = gp + 1;
       if (q1 > P) q1 = P;
       if (gp < P && q0 < q1) {
-        const double vg0 = v[g], vg1 = v[g + 1], vg2 = v[g + 2], vg3 = v[g + 3];
+        const double vg[4] = {v[g], v[g + 1], v[g + 2], v[g + 3]};
         for (int j = 4 * q0; j < 4 * q1; j++) {
           const double* e = Cb + 4 * j;
-          R[j] += vg0 * e[0] + vg1 * e[1] + vg2 * e[2] + vg3 * e[3];
+          double rv = 0, rg = 0;
+          for (int k = 0; k < 4; k++) {
+            rv += vg[k] * (__builtin_signbit(e[k]) ? 1.0 : e[k]);
+            rg += vg[k] * e[k];
+          }
+          R[j] += rv;
+          Rg[j] += rg;
         }
       }
       if (!grad) continue;
@@ -264,7 +283,7 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
   }
 }
 
-// out [n, d] ← −is2·((xᵢ − μ)·Rᵢ − Gᵢ) for X [n, d] at xr; out may be xr.
+// out [n, d] ← −is2·((xᵢ − μ)·Rgᵢ − Gᵢ) for X [n, d] at xr; out may be xr.
 __attribute__((export_name("finish")))
 void finish(int n, int d, int dp, const double* xr, const double* mu, const double* G, const double* R, double is2,
             double* out) {
