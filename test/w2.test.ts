@@ -423,6 +423,13 @@ describe('optimalPlan: feasibility and optimality certificate', () => {
     });
   }
 
+  it('network simplex gives up with an Error past opts.maxIter pivots', () => {
+    const mu = meas(normals(r, 2 * 40), 2, simplex(r, 40));
+    const nu = meas(normals(r, 2 * 40), 2, simplex(r, 40));
+    expect(() => w2Squared(mu, nu, { maxIter: 1 })).toThrow(/maxIter = 1/);
+    expect(optimalPlan(mu, nu).iterations).toBeGreaterThan(1);
+  });
+
   it('assignment plan on uniform n = m: a permutation with a dual certificate', () => {
     const n = 150;
     const mu = meas(normals(r, 2 * n), 2);

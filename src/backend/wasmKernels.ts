@@ -18,7 +18,10 @@ export type GaussianWasmPath = 'direct' | 'norms';
 export interface GaussianWasmOptions {
   /** `auto` (default) picks `norms` when it is accurate enough (see `NORMS_MIN_D`, `NORMS_MAX_SPREAD`). */
   path?: 'auto' | GaussianWasmPath;
-  /** Sources per tile, a positive multiple of 4 (default 256). */
+  /**
+   * Sources per tile, a positive multiple of 4. Default: as many as keep the tile's two
+   * packed source blocks within ~200 KiB (L2), 32 to 512 (120 at d = 100, 512 at d = 2).
+   */
   block?: number;
   /**
    * When the first n rows of Y are X (as in `signedSources`: S = [X; Y]), compute each kernel
@@ -43,14 +46,12 @@ export const NORMS_MIN_D = 8;
  */
 export const NORMS_MAX_SPREAD = 1024;
 
-const DEFAULT_BLOCK = 256;
-
 interface WasmExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   heap_base(): number;
   prep(n: number, N: number, d: number, dp: number, xr: number, sr: number, v: number, mu: number, Sv: number, x2: number, s2: number): number;
   panels(n: number, N: number, d: number, dp: number, xr: number, sr: number, mu: number, centred: number, Xp: number, Sp: number): void;
-  gauss(n4: number, N4: number, dp: number, Xp: number, Sp: number, Sv: number, v: number, x2: number, s2: number, h: number, G: number, R: number, Rg: number, C: number, block: number, mode: number, P: number): void;
+  gauss(n4: number, N4: number, dp: number, Xp: number, Sp: number, Sv: number, v: number, x2: number, s2: number, h: number, G: number, R: number, Rg: number, C: number, block: number, mode: number, nself: number, P: number): void;
   finish(n: number, d: number, dp: number, xr: number, mu: number, G: number, R: number, is2: number, out: number): void;
   exp_array(x: number, len: number): void;
 }
@@ -128,7 +129,7 @@ export function gaussianSumGradWasm(
   const n4 = (n + 3) & ~3;
   const N4 = (N + 3) & ~3;
   const dp = d + (d & 1);
-  const block = opts.block ?? DEFAULT_BLOCK;
+  const block = opts.block ?? Math.max(32, Math.min(512, Math.floor(12288 / dp) & ~3));
   if (!(block > 0 && block % 4 === 0)) throw new RangeError(`block: got ${block}, expected a positive multiple of 4`);
 
   // layout, in doubles from a 16-byte aligned base; every region has an even length
@@ -175,9 +176,11 @@ export function gaussianSumGradWasm(
   const path: GaussianWasmPath =
     want === 'auto' ? (d >= NORMS_MIN_D && -h * spread <= NORMS_MAX_SPREAD ? 'norms' : 'direct') : want;
   ex.panels(n, N, d, dp, xr * 8, sr * 8, mu * 8, path === 'norms' ? 1 : 0, Xp * 8, Sp * 8);
-  // the MMD witness evaluates at X against [X; Y]: the shared rows' kernel block is symmetric
-  const P = (opts.symmetric ?? true) && leadingRowsEqual(X, Y) ? n >> 2 : 0;
-  ex.gauss(n4, N4, dp, Xp * 8, Sp * 8, Sv * 8, vv * 8, x2 * 8, s2 * 8, h, G * 8, R * 8, Rg * 8, C * 8, block, (grad ? 1 : 0) | (path === 'direct' ? 2 : 0), P);
+  // the MMD witness evaluates at X against [X; Y]: the shared rows' kernel block is symmetric,
+  // and each point's own term is kept out of the gradient's cancellation
+  const nself = leadingRowsEqual(X, Y) ? n : 0;
+  const P = (opts.symmetric ?? true) ? nself >> 2 : 0;
+  ex.gauss(n4, N4, dp, Xp * 8, Sp * 8, Sv * 8, vv * 8, x2 * 8, s2 * 8, h, G * 8, R * 8, Rg * 8, C * 8, block, (grad ? 1 : 0) | (path === 'direct' ? 2 : 0), nself, P);
   if (val) val.set(F.subarray(R, R + n));
   if (grad) {
     ex.finish(n, d, dp, xr * 8, mu * 8, G * 8, Rg * 8, is2, xr * 8);

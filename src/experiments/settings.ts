@@ -69,8 +69,8 @@ export const OVERRIDE_FLAGS: Record<keyof ExperimentOverrides, string> = {
  * the development machine; `--runs 50` is the paper's 2-D setting, `--runs 20` the authors' 100-D one).
  */
 export const DEFAULT_RUNS: Record<ExperimentName, number> = {
-  'ift-gaussian-2d': 16,
-  'ift-mixture-2d': 16,
+  'ift-gaussian-2d': 12,
+  'ift-mixture-2d': 12,
   'ift-mixture-100d': 2,
   'double-well-langevin': 8,
 };

@@ -188,8 +188,9 @@ export function w2(mu: ParticleMeasure, nu: ParticleMeasure, opts: W2Options = {
  * returned sparse (a basic solution: at most n + m − 1 non-zeros) with its cost and the
  * Kantorovich potentials (f, g) certifying optimality. Marginals hold to rounding
  * (|P1 − a|, |Pᵀ1 − b| ~ 1e-16 per entry); any imbalance |Σa − Σb| ≤ 1e-9 is absorbed by
- * atom 0 of µ. `mu.X [n, d]`, `nu.X [m, d]`; with `'auto'` and d = 1 the network simplex is
- * used (the sorted solver gives no potentials).
+ * atom 0 of µ. `mu.X [n, d]`, `nu.X [m, d]`. With `'auto'` and d = 1 the plan comes from the
+ * assignment or network simplex solver as for d > 1; `method: 'sorted'` gives the monotone
+ * plan without potentials (empty f, g).
  */
 export function optimalPlan(mu: ParticleMeasure, nu: ParticleMeasure, opts: W2Options = {}): OptimalPlan {
   checkMeasurePair(mu, nu);

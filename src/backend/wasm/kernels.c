@@ -128,15 +128,16 @@ void panels(int n, int N, int d, int dp, const double* xr, const double* sr, con
 // The tiled sum. Sources S [N4] with coefficients v [N4] (0 on padding rows); Sv = v·(S − μ)
 // rows from prep; C scratch [BJ][4] with BJ % 4 == 0. Produces
 //   R [n4] = Σⱼ vⱼ Eᵢⱼ,  Rg [n4] = Σ' vⱼ Eᵢⱼ  and, if (mode & 1), G [n4][dp] = Σ' Eᵢⱼ vⱼ(sⱼ − μ),
-//   Eᵢⱼ = exp(h|xᵢ − sⱼ|²), Σ' leaving out the pairs with xᵢ = sⱼ (see phase 2);
-// (mode & 2) selects direct distances. P > 0 declares that source rows 0 … 4P−1 are the point
-// rows 0 … 4P−1 (the MMD witness: S = [X; Y]); then Eᵢⱼ = Eⱼᵢ on that block is computed once
-// per pair: the tile of point group g against source panel q > g also adds the transposed
+//   Eᵢⱼ = exp(h|xᵢ − sⱼ|²), Σ' leaving out a point's own entry in the shared block (phase 2);
+// (mode & 2) selects direct distances. nself declares that source rows 0 … nself−1 are the
+// point rows 0 … nself−1 (the MMD witness: S = [X; Y]); then a point's own entry is left out
+// of the gradient sums (phase 2). P ≤ nself/4 asks to use the symmetry Eᵢⱼ = Eⱼᵢ on the first
+// 4P rows: the tile of point group g against source panel q > g also adds the transposed
 // contribution to the points of panel q, and panels q < g are skipped.
 __attribute__((export_name("gauss")))
 void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const double* Sv, const double* v,
            const double* x2, const double* s2, double h, double* G, double* R, double* Rg, double* C, int BJ, int mode,
-           int P) {
+           int nself, int P) {
   const int grad = mode & 1, direct = mode & 2;
   if (grad)
     for (long i = 0; i < (long)n4 * dp; i++) G[i] = 0;
@@ -188,45 +189,58 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
 #undef NS
         }
       }
-      // phase 2: Cb[j][k] ← E = exp(Cb[j][k]); R[g+k] += Σⱼ vⱼ E. Pairs at distance exactly 0
-      // (a point that is also a source) add nothing to the gradient (x − s = 0) but would
-      // cancel only up to rounding in x·R − Σ E v s: they are stored as −0 and left out of Rg.
-      V r01 = zero, r23 = zero, q01 = zero, q23 = zero;
-      const V negz = SPLAT(-0.0);
-      for (int j = j0; j < J1; j += 2) {  // j0, J1 are multiples of 4
+      // phase 2: Cb[j][k] ← E = exp(Cb[j][k]); R[g+k] += Σⱼ vⱼ E.
+      // In the shared block, a point's own entry (source g+k = point g+k, distance 0, E = 1)
+      // adds v·1 to R but nothing to the gradient (x − x = 0), and in x·R − Σ E v s it would
+      // cancel only up to rounding: the diagonal panel is done first, apart, and its own
+      // entries are left out of Rg and zeroed in C.
+      V r01 = zero, r23 = zero, dv01 = zero, dv23 = zero, dg01 = zero, dg23 = zero;
+      const int diag = g < nself && j0 <= g && g < J1;  // the diagonal panel is in this block
+      if (diag) {
+        double* cp = Cb + 4 * g;
+        V e0 = LD(cp), e1 = LD(cp + 2), e2 = LD(cp + 4), e3 = LD(cp + 6);
+        V e4 = LD(cp + 8), e5 = LD(cp + 10), e6 = LD(cp + 12), e7 = LD(cp + 14);
+        vexp4(&e0, &e1, &e2, &e3);
+        vexp4(&e4, &e5, &e6, &e7);
+        const V v0 = LDS(v + g), v1 = LDS(v + g + 1), v2 = LDS(v + g + 2), v3 = LDS(v + g + 3);
+        dv01 = ADD(ADD(MUL(v0, e0), MUL(v1, e2)), ADD(MUL(v2, e4), MUL(v3, e6)));
+        dv23 = ADD(ADD(MUL(v0, e1), MUL(v1, e3)), ADD(MUL(v2, e5), MUL(v3, e7)));
+        // own entries: (source g, lane 0 of e0), (g+1, lane 1 of e2), (g+2, lane 0 of e5), (g+3, lane 1 of e7)
+        e0 = wasm_f64x2_replace_lane(e0, 0, 0.0);
+        e2 = wasm_f64x2_replace_lane(e2, 1, 0.0);
+        e5 = wasm_f64x2_replace_lane(e5, 0, 0.0);
+        e7 = wasm_f64x2_replace_lane(e7, 1, 0.0);
+        dg01 = ADD(ADD(MUL(v0, e0), MUL(v1, e2)), ADD(MUL(v2, e4), MUL(v3, e6)));
+        dg23 = ADD(ADD(MUL(v0, e1), MUL(v1, e3)), ADD(MUL(v2, e5), MUL(v3, e7)));
+        ST(cp, e0); ST(cp + 2, e1); ST(cp + 4, e2); ST(cp + 6, e3);
+        ST(cp + 8, e4); ST(cp + 10, e5); ST(cp + 12, e6); ST(cp + 14, e7);
+      }
+      for (int j = j0; j < J1; j += 2) {  // j0, J1 (and g) are multiples of 4
+        if (diag && j == g) j += 4;
+        if (j >= J1) break;
         double* cp = Cb + 4 * j;
         V e0 = LD(cp), e1 = LD(cp + 2), e2 = LD(cp + 4), e3 = LD(cp + 6);
-        const V m0 = wasm_f64x2_eq(e0, zero), m1 = wasm_f64x2_eq(e1, zero);
-        const V m2 = wasm_f64x2_eq(e2, zero), m3 = wasm_f64x2_eq(e3, zero);
         vexp4(&e0, &e1, &e2, &e3);
+        ST(cp, e0); ST(cp + 2, e1); ST(cp + 4, e2); ST(cp + 6, e3);
         const V va = LDS(v + j), vb = LDS(v + j + 1);
         r01 = ADD(r01, ADD(MUL(va, e0), MUL(vb, e2)));
         r23 = ADD(r23, ADD(MUL(va, e1), MUL(vb, e3)));
-        e0 = wasm_v128_bitselect(negz, e0, m0); e1 = wasm_v128_bitselect(negz, e1, m1);
-        e2 = wasm_v128_bitselect(negz, e2, m2); e3 = wasm_v128_bitselect(negz, e3, m3);
-        q01 = ADD(q01, ADD(MUL(va, e0), MUL(vb, e2)));
-        q23 = ADD(q23, ADD(MUL(va, e1), MUL(vb, e3)));
-        ST(cp, e0); ST(cp + 2, e1); ST(cp + 4, e2); ST(cp + 6, e3);
       }
-      ST(R + g, ADD(LD(R + g), r01));
-      ST(R + g + 2, ADD(LD(R + g + 2), r23));
-      ST(Rg + g, ADD(LD(Rg + g), q01));
-      ST(Rg + g + 2, ADD(LD(Rg + g + 2), q23));
+      ST(R + g, ADD(LD(R + g), ADD(r01, dv01)));
+      ST(R + g + 2, ADD(LD(R + g + 2), ADD(r23, dv23)));
+      ST(Rg + g, ADD(LD(Rg + g), ADD(r01, dg01)));
+      ST(Rg + g + 2, ADD(LD(Rg + g + 2), ADD(r23, dg23)));
       // transposed contributions to the points of the shared panels q, gp < q < P, in this block
       int q0 = j0 >> 2, q1 = J1 >> 2;
       if (q0 <= gp) q0 = gp + 1;
       if (q1 > P) q1 = P;
       if (gp < P && q0 < q1) {
-        const double vg[4] = {v[g], v[g + 1], v[g + 2], v[g + 3]};
+        const double vg0 = v[g], vg1 = v[g + 1], vg2 = v[g + 2], vg3 = v[g + 3];
         for (int j = 4 * q0; j < 4 * q1; j++) {
           const double* e = Cb + 4 * j;
-          double rv = 0, rg = 0;
-          for (int k = 0; k < 4; k++) {
-            rv += vg[k] * (__builtin_signbit(e[k]) ? 1.0 : e[k]);
-            rg += vg[k] * e[k];
-          }
-          R[j] += rv;
-          Rg[j] += rg;
+          const double t = vg0 * e[0] + vg1 * e[1] + vg2 * e[2] + vg3 * e[3];
+          R[j] += t;
+          Rg[j] += t;
         }
       }
       if (!grad) continue;
@@ -269,12 +283,26 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
       // transposed: G[4q+l][a] += Σₖ Cb[4q+l][k] Sv[g+k][a] for the shared panels q
       if (gp < P && q0 < q1) {
         const double* u = Sv + (long)g * dp;  // rows g … g+3 of Sv = v·(x − μ) of this group
-        for (a = 0; a < dp; a += 2) {
-          const V u0 = LD(u + a), u1 = LD(u + dp + a), u2 = LD(u + 2 * dp + a), u3 = LD(u + 3 * dp + a);
+        const long d1 = dp, d2 = 2 * (long)dp, d3 = 3 * (long)dp;
+        for (a = 0; a + 4 <= dp; a += 4) {
+          const V u00 = LD(u + a), u01 = LD(u + a + 2), u10 = LD(u + d1 + a), u11 = LD(u + d1 + a + 2);
+          const V u20 = LD(u + d2 + a), u21 = LD(u + d2 + a + 2), u30 = LD(u + d3 + a), u31 = LD(u + d3 + a + 2);
           const double* e = Cb + 16 * q0;
           double* gq = G + (long)(4 * q0) * dp + a;
           for (int j = 4 * q0; j < 4 * q1; j++, e += 4, gq += dp) {
-            V t = ADD(ADD(MUL(LDS(e), u0), MUL(LDS(e + 1), u1)), ADD(MUL(LDS(e + 2), u2), MUL(LDS(e + 3), u3)));
+            const V c0 = LDS(e), c1 = LDS(e + 1), c2 = LDS(e + 2), c3 = LDS(e + 3);
+            const V t0 = ADD(ADD(MUL(c0, u00), MUL(c1, u10)), ADD(MUL(c2, u20), MUL(c3, u30)));
+            const V t1 = ADD(ADD(MUL(c0, u01), MUL(c1, u11)), ADD(MUL(c2, u21), MUL(c3, u31)));
+            ST(gq, ADD(LD(gq), t0));
+            ST(gq + 2, ADD(LD(gq + 2), t1));
+          }
+        }
+        if (a < dp) {
+          const V u0 = LD(u + a), u1 = LD(u + d1 + a), u2 = LD(u + d2 + a), u3 = LD(u + d3 + a);
+          const double* e = Cb + 16 * q0;
+          double* gq = G + (long)(4 * q0) * dp + a;
+          for (int j = 4 * q0; j < 4 * q1; j++, e += 4, gq += dp) {
+            const V t = ADD(ADD(MUL(LDS(e), u0), MUL(LDS(e + 1), u1)), ADD(MUL(LDS(e + 2), u2), MUL(LDS(e + 3), u3)));
             ST(gq, ADD(LD(gq), t));
           }
         }
