@@ -105,7 +105,7 @@ export function runCase(c: KernelCase, opts: { reps: number; warmup?: number; ba
   }
   const maxRssAfterKiB = process.resourceUsage().maxRSS;
   const wasmBytes = wasmMemoryBytes();
-  const median = (a: number[]) => a.slice().sort((p, q) => p - q)[a.length >> 1]!;
+  const median = (a: number[]) => a.slice().sort((p, q) => p - q)[(a.length - 1) >> 1]!; // lower median
   let sumAbs = 0;
   for (let i = 0; i < grad.length; i++) sumAbs += Math.abs(grad[i]!);
   return {

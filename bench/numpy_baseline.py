@@ -24,7 +24,8 @@ Usage:
 
 Times: median wall and median CPU time (process_time: all threads of the process) per call.
 Peak memory: ru_maxrss (the process high-water mark, KiB on Linux) before and after the
-timed runs, and tracemalloc's peak of numpy's own allocations during one extra run.
+timed runs, and tracemalloc's peak of numpy's own allocations during one extra run
+(skipped with --no-trace).
 """
 
 import argparse
@@ -73,7 +74,7 @@ def witness_grad_inplace(X, Y, w, sigma):
 IMPLS = {"plain": witness_grad_plain, "inplace": witness_grad_inplace}
 
 
-def run_case(n, m, d, sigma, data=None, reps=5, warmup=1, impl="plain"):
+def run_case(n, m, d, sigma, data=None, reps=5, warmup=1, impl="plain", trace=True):
     witness_grad = IMPLS[impl]
     if data:
         raw = np.fromfile(data, dtype="<f8")
@@ -99,10 +100,12 @@ def run_case(n, m, d, sigma, data=None, reps=5, warmup=1, impl="plain"):
         times.append((time.perf_counter() - t0) * 1e3)
         cpu.append((time.process_time() - c0) * 1e3)
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    tracemalloc.start()
-    witness_grad(X, Y, w, sigma)
-    _, traced_peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    traced_peak = None
+    if trace:
+        tracemalloc.start()
+        witness_grad(X, Y, w, sigma)
+        _, traced_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
     times.sort()
     cpu.sort()
     return {
@@ -110,9 +113,9 @@ def run_case(n, m, d, sigma, data=None, reps=5, warmup=1, impl="plain"):
         "m": m,
         "d": d,
         "sigma": sigma,
-        "ms": times[len(times) // 2],
+        "ms": times[(len(times) - 1) // 2],  # lower median, as bench/kernels.ts
         "msMin": times[0],
-        "cpuMs": cpu[len(cpu) // 2],
+        "cpuMs": cpu[(len(cpu) - 1) // 2],
         "reps": reps,
         "maxRssKiB": rss1,
         "maxRssDeltaKiB": rss1 - rss0,
@@ -137,12 +140,13 @@ def main():
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--impl", choices=sorted(IMPLS), default="plain")
+    p.add_argument("--no-trace", action="store_true", help="skip the tracemalloc run")
     a = p.parse_args()
     if a.n is None:
         for n, d in [(1000, 2), (4000, 2), (1000, 100), (2000, 100), (4000, 100)]:
             print(json.dumps(run_case(n, n, d, max(1.0, (d / 2) ** 0.5), reps=a.reps, warmup=a.warmup, impl=a.impl)))
         return
-    r = run_case(a.n, a.m, a.d, a.sigma, a.data, a.reps, a.warmup, a.impl)
+    r = run_case(a.n, a.m, a.d, a.sigma, a.data, a.reps, a.warmup, a.impl, not a.no_trace)
     sys.stdout.write(json.dumps(r) + "\n")
 
 

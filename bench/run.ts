@@ -32,15 +32,16 @@ interface NumpyResult {
   ms: number;
   cpuMs: number;
   maxRssDeltaKiB: number;
-  tracedPeakBytes: number;
+  tracedPeakBytes: number | null;
   checksum: { sumAbs: number; first: number[] };
   numpy: string;
   blasThreads: string;
 }
 
-/** Repetitions: fewer for the slow cases, to keep the whole run under ~2 minutes. */
+/** Repetitions (after one warm-up): fewer for the slow cases, to keep the whole run under ~2 minutes. */
 function repsFor(c: KernelCase): number {
-  return c.n * (c.n + c.m) * c.d > 2e9 ? 3 : 5;
+  const work = c.n * (c.n + c.m) * c.d;
+  return work > 2e9 ? 2 : work > 5e8 ? 3 : 5;
 }
 
 function runOurs(index: number, backend: 'auto' | 'js', reps: number): CaseResult {
@@ -71,6 +72,7 @@ function runNumpy(exe: string, index: number, impl: 'plain' | 'inplace', reps: n
   const env = { ...process.env };
   if (threads !== 'default') for (const k of ['OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS']) env[k] = threads;
   const args = [join(here, 'numpy_baseline.py'), '--n', String(c.n), '--m', String(c.m), '--d', String(c.d), '--sigma', String(c.sigma), '--data', file, '--reps', String(reps), '--impl', impl];
+  if (impl === 'plain') args.push('--no-trace'); // one tracemalloc run (in-place) is enough
   const p = spawnSync(exe, args, { encoding: 'utf8', env, maxBuffer: 1 << 24 });
   if (p.status !== 0) throw new Error(`numpy_baseline.py failed:\n${p.stderr}`);
   return JSON.parse(p.stdout.trim().split('\n').pop()!) as NumpyResult;
@@ -119,7 +121,7 @@ async function main(): Promise<void> {
         if (agree > 1e-9) notes.push(`${caseLabel(c)}: our gradient and numpy's differ by ${agree.toExponential(1)} (relative)`);
       }
       row.push(mib(ours.maxRssAfterKiB - ours.maxRssBeforeKiB), mib(ours.wasmBytes / 1024));
-      if (np && npi) row.push(mib(np.maxRssDeltaKiB), mib(npi.maxRssDeltaKiB), mib(np.tracedPeakBytes / 1024));
+      if (np && npi) row.push(mib(np.maxRssDeltaKiB), mib(npi.maxRssDeltaKiB), mib((npi.tracedPeakBytes ?? 0) / 1024));
       rows.push(row);
       process.stderr.write('.');
     }
@@ -127,18 +129,18 @@ async function main(): Promise<void> {
     const header = ['case', 'path', 'ours ms', 'cpu'];
     if (exe) header.push('np ms', 'cpu', 'ratio', 'cpu', 'np-inpl ms', 'cpu', 'ratio', 'cpu');
     header.push('ours ΔRSS MiB', 'wasm mem MiB');
-    if (exe) header.push('np ΔRSS MiB', 'np-inpl ΔRSS', 'np traced peak MiB');
+    if (exe) header.push('np ΔRSS MiB', 'np-inpl ΔRSS', 'np-inpl traced MiB');
     console.log(table(header, rows));
     console.log('ratio = ours / numpy (< 1: ours faster). np = textbook numpy expressions, np-inpl = the same with in-place updates.');
     console.log('ΔRSS = growth of the peak resident set during the timed evaluations (fresh process per case);');
-    console.log('wasm mem = our WebAssembly linear memory; np traced peak = numpy allocations of one call (tracemalloc).');
+    console.log('wasm mem = our WebAssembly linear memory; np-inpl traced = peak of numpy allocations in one in-place call (tracemalloc).');
     for (const n of notes) console.log(`note: ${n}`);
 
     if (!flag('--no-ts')) {
       const tsRows: string[][] = [];
       for (const c of cases.filter((k) => k.n <= 1000)) {
         const index = KERNEL_CASES.indexOf(c);
-        const ts = runOurs(index, 'js', 3);
+        const ts = runOurs(index, 'js', c.d > 10 ? 1 : 3);
         const wasm = runOurs(index, 'auto', 3);
         tsRows.push([caseLabel(c), fmt(ts.ms), fmt(ts.cpuMs), fmt(wasm.cpuMs), (ts.cpuMs / wasm.cpuMs).toFixed(1)]);
       }

@@ -12,12 +12,13 @@ import { gaussianSumGradWasm } from './wasmKernels.js';
  * Backends: Gaussian sums with at least `WASM_MIN_PAIRS` pairs run in the WebAssembly-SIMD
  * module (wasmKernels.ts) when the engine has it; everything else, and everything when it
  * does not, runs in the plain-TypeScript loops (kernelSumsJs.ts), which are the reference
- * the WebAssembly path is tested against. Both compute the kernel values with the same
- * `exp` (bit-identical); sums differ by rounding only.
+ * the WebAssembly path is tested against (test/backend.test.ts). Both use the same `exp`
+ * (bit-identical, engine-independent); results differ by rounding only, within the
+ * tolerances documented at `gaussianSumGradWasm`.
  */
 
 /** Below this many point–source pairs the TypeScript loop is used (call overhead). */
-export const WASM_MIN_PAIRS = 2048;
+export const WASM_MIN_PAIRS = 256;
 
 /**
  * K·v: out[i] = Σⱼ vⱼ k(xᵢ, yⱼ).   Cost O(n·m·d).

@@ -27,32 +27,36 @@ export function kernelSumGradJs(
   const s = new Float64Array(BLOCK);
   const kb = new Float64Array(BLOCK);
   const cb = grad ? new Float64Array(BLOCK) : null;
+  const xi = new Float64Array(d); // the point's row and its gradient, local and contiguous
+  const gi = new Float64Array(d);
   for (let i = 0; i < n; i++) {
     const io = i * d;
+    for (let a = 0; a < d; a++) xi[a] = X[io + a]!;
+    gi.fill(0);
     let acc = 0;
-    if (grad) grad.fill(0, io, io + d);
     for (let j0 = 0; j0 < m; j0 += BLOCK) {
       const len = Math.min(BLOCK, m - j0);
       for (let q = 0; q < len; q++) {
         const jo = (j0 + q) * d;
         let t = 0;
         for (let a = 0; a < d; a++) {
-          const u = X[io + a]! - Y[jo + a]!;
+          const u = xi[a]! - Y[jo + a]!;
           t += u * u;
         }
         s[q] = t;
       }
       profileBlock(ker, d, s, len, kb, cb, null);
       for (let q = 0; q < len; q++) acc += v[j0 + q]! * kb[q]!;
-      if (grad && cb) {
+      if (cb) {
         for (let q = 0; q < len; q++) {
           const f = v[j0 + q]! * cb[q]!;
           const jo = (j0 + q) * d;
-          for (let a = 0; a < d; a++) grad[io + a]! += f * (X[io + a]! - Y[jo + a]!);
+          for (let a = 0; a < d; a++) gi[a]! += f * (xi[a]! - Y[jo + a]!);
         }
       }
     }
     if (val) val[i] = acc;
+    if (grad) grad.set(gi, io);
   }
 }
 

@@ -103,13 +103,14 @@ export function releaseWasmKernels(): void {
  * when WebAssembly is unavailable or the problem does not fit in 2 GiB of linear memory.
  *
  * Accuracy: on the `direct` path the kernel values are bit-identical to the TypeScript
- * path's (same distances, same `exp`); sums differ by rounding (other order). The gradient's form xᵢ·val − Σⱼcᵢⱼyⱼ is evaluated on data
- * centred on the sources' mean, so its rounding error is ≈ ε·Σⱼ|cᵢⱼ|·(|xᵢ − μ| + |yⱼ − μ|)
- * against a magnitude scale Σⱼ|cᵢⱼ|·|xᵢ − yⱼ|; pairs with xᵢ = yⱼ exactly (a point that is
- * also a source) are left out of it, so they add no rounding error to the gradient. The
- * relative error is therefore large only for pairs that nearly coincide, |xᵢ − yⱼ| ≪ |xᵢ − μ|. The `norms` path adds the error described
- * at `NORMS_MAX_SPREAD`; it loses relative accuracy for pairs that nearly coincide when σ
- * is small against the spread of the data, which `auto` avoids.
+ * path's (same distances, same `exp`); sums differ by rounding (other order). The gradient's
+ * form xᵢ·val − Σⱼcᵢⱼyⱼ is evaluated on data centred on the sources' mean μ, so its rounding
+ * error is ≈ ε·Σⱼ|cᵢⱼ|·(|xᵢ − μ| + |yⱼ − μ|) against a magnitude scale Σⱼ|cᵢⱼ|·|xᵢ − yⱼ|:
+ * large only for pairs that (nearly) coincide, |xᵢ − yⱼ| ≪ |xᵢ − μ|, when their kernel value
+ * dominates the others'. The commonest such pair, a point's own term when the sources start
+ * with the points (Y = X, or S = [X; Y] from `signedSources`), is left out of that form (its
+ * gradient is exactly 0), so it adds no error; other exact duplicates are not detected.
+ * The `norms` path adds the error described at `NORMS_MAX_SPREAD`, which `auto` bounds.
  * Cost O(n·m·d) in SIMD tiles, single-threaded.
  */
 export function gaussianSumGradWasm(

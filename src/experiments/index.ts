@@ -122,7 +122,7 @@ export function reportSummary(s: ExperimentSettings, curves: readonly MethodCurv
     'Step counting as in the paper: one IFT or WFR iteration (a position step plus a weight step) counts as TWO steps against MMD flow, so IFT and WFR run ⌊steps/2⌋ iterations and iteration i is plotted at x = 2i.',
   );
   p.push(
-    `Loss: ${lossLabel(s)}, the squared MMD (biased V-statistic, the flow's kernel) as computed by the authors' code; the paper's Fig. 3 labels this axis "MMD". Mean ± population std (ddof = 0) over runs. All methods of a run share µ₀, the target samples, the test sample and the per-step random streams.`,
+    `Loss: ${lossLabel(s)}: the squared MMD (biased V-statistic, the flow's kernel)${s.lossSample === 'test' ? ", as the authors' code reports it (against a test sample drawn once per run); the paper's Fig. 3 labels this axis \"MMD\"" : ' — the energy itself, not what the paper reports; with fixed target samples the test loss cannot go below the discrepancy between Y and π, which hides the differences between methods'}. Mean ± population std (ddof = 0) over runs. All methods of a run share µ₀, the target samples, the test sample and the per-step random streams.`,
   );
   const ift = curves.find((c) => c.method === 'ift');
   const noisy = curves.find((c) => c.method === 'mmd-flow-noise');

@@ -108,8 +108,8 @@ export function registerExperimentCommand(
       };
       for (const k of Object.keys(overrides) as (keyof ExperimentOverrides)[]) if (overrides[k] === undefined) delete overrides[k];
       const settings = resolveSettings(name, overrides);
-      const outDir = resolve(o.out ?? `out/experiments/${name}`);
       if (o.out !== undefined && o.out.trim() === '') throw new InputError('--out', o.out, 'a folder path');
+      const outDir = resolve(o.out ?? `out/experiments/${name}`);
       const ac = new AbortController();
       let interrupted = false;
       const onSigint = () => {

@@ -1,17 +1,19 @@
 // Gaussian kernel sums for measureflow, compiled to WebAssembly SIMD (f64x2) by
 // scripts/build-wasm.sh into src/backend/wasmModule.ts. No libc, no imports: the module
-// exports its memory and three functions, and TypeScript (src/backend/wasmKernels.ts)
-// lays out the arrays in that memory.
+// exports its memory and the functions below (heap_base, prep, panels, gauss, finish,
+// exp_array); TypeScript (src/backend/wasmKernels.ts) lays out the arrays in that memory.
 //
 //   val[i]  = Σⱼ vⱼ k(xᵢ, sⱼ)
-//   grad[i] = Σⱼ vⱼ ∇₁k(xᵢ, sⱼ) = −(1/σ²)(xᵢ·val[i] − Σⱼ cᵢⱼ sⱼ),  cᵢⱼ = vⱼ k(xᵢ, sⱼ)
+//   grad[i] = Σⱼ vⱼ ∇₁k(xᵢ, sⱼ) = −(1/σ²)(xᵢ·val[i] − Σⱼ vⱼ k(xᵢ, sⱼ) sⱼ)
 //   k(x, s) = exp(h |x − s|²),  h = −1/(2σ²)
 //
 // The work is tiled: a block of BJ sources, 4 points at a time. For each tile,
 //   phase 1  h·|xᵢ − sⱼ|² for 4 points × 4 sources per micro-step, into a scratch block C
 //            (direct: Σₐ (xᵢₐ − sⱼₐ)²; norms: |xᵢ|² + |sⱼ|² − 2 xᵢ·sⱼ, clamped at 0);
-//   phase 2  cᵢⱼ = vⱼ exp(·) in place, row sums into R;
-//   phase 3  G[i] += Σⱼ cᵢⱼ sⱼ  (4 points × 4 coordinates per micro-step).
+//   phase 2  Eᵢⱼ = exp(·) in place, row sums Σⱼ vⱼEᵢⱼ into R;
+//   phase 3  G[i] += Σⱼ Eᵢⱼ·vⱼsⱼ  (4 points × 4 coordinates per micro-step).
+// When the first sources are the points themselves (the MMD witness, S = [X; Y]), the
+// symmetric part of the kernel matrix is computed once per pair (see gauss).
 // Memory: the inputs, two packed copies of the sources and a 4×BJ scratch block; never an
 // n×m matrix. Coordinates are centred on the sources' mean μ for the norms path and for
 // xᵢ·val[i] − Σⱼ cᵢⱼ sⱼ (both kernel and gradient are translation invariant), which keeps
@@ -153,12 +155,12 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
       if (gp < P && j0 < g) j0 = g < J1 ? g : J1;
       if (j0 == J1) continue;
       const double* xp = Xp + (long)g * dp;
-      double* const Cb = C - 4 * J0;  // Cb[4j + k] = E of point g+k and source j
-      // phase 1: Cb[j][k] = h·|x_{g+k} − s_j|², lanes = points (k, k+1)
+#define CB(j) (C + 4 * ((j) - J0))  // CB(j)[k]: entry of point g+k and source j
+      // phase 1: CB(j)[k] = h·|x_{g+k} − s_j|², lanes = points (k, k+1)
       for (int j = j0; j < J1; j += 4) {
         const double* sp = Sp + (long)j * dp;
         V a00 = zero, a01 = zero, a02 = zero, a03 = zero, a10 = zero, a11 = zero, a12 = zero, a13 = zero;
-        double* cp = Cb + 4 * j;
+        double* cp = CB(j);
         if (direct) {
           for (int a = 0; a < dp; a++) {
             V x01 = LD(xp + 4 * a), x23 = LD(xp + 4 * a + 2), s, t;
@@ -189,7 +191,7 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
 #undef NS
         }
       }
-      // phase 2: Cb[j][k] ← E = exp(Cb[j][k]); R[g+k] += Σⱼ vⱼ E.
+      // phase 2: CB(j)[k] ← E = exp(CB(j)[k]); R[g+k] += Σⱼ vⱼ E.
       // In the shared block, a point's own entry (source g+k = point g+k, distance 0, E = 1)
       // adds v·1 to R but nothing to the gradient (x − x = 0), and in x·R − Σ E v s it would
       // cancel only up to rounding: the diagonal panel is done first, apart, and its own
@@ -197,7 +199,7 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
       V r01 = zero, r23 = zero, dv01 = zero, dv23 = zero, dg01 = zero, dg23 = zero;
       const int diag = g < nself && j0 <= g && g < J1;  // the diagonal panel is in this block
       if (diag) {
-        double* cp = Cb + 4 * g;
+        double* cp = CB(g);
         V e0 = LD(cp), e1 = LD(cp + 2), e2 = LD(cp + 4), e3 = LD(cp + 6);
         V e4 = LD(cp + 8), e5 = LD(cp + 10), e6 = LD(cp + 12), e7 = LD(cp + 14);
         vexp4(&e0, &e1, &e2, &e3);
@@ -218,7 +220,7 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
       for (int j = j0; j < J1; j += 2) {  // j0, J1 (and g) are multiples of 4
         if (diag && j == g) j += 4;
         if (j >= J1) break;
-        double* cp = Cb + 4 * j;
+        double* cp = CB(j);
         V e0 = LD(cp), e1 = LD(cp + 2), e2 = LD(cp + 4), e3 = LD(cp + 6);
         vexp4(&e0, &e1, &e2, &e3);
         ST(cp, e0); ST(cp + 2, e1); ST(cp + 4, e2); ST(cp + 6, e3);
@@ -237,14 +239,14 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
       if (gp < P && q0 < q1) {
         const double vg0 = v[g], vg1 = v[g + 1], vg2 = v[g + 2], vg3 = v[g + 3];
         for (int j = 4 * q0; j < 4 * q1; j++) {
-          const double* e = Cb + 4 * j;
+          const double* e = CB(j);
           const double t = vg0 * e[0] + vg1 * e[1] + vg2 * e[2] + vg3 * e[3];
           R[j] += t;
           Rg[j] += t;
         }
       }
       if (!grad) continue;
-      // phase 3: G[g+k][a] += Σⱼ Cb[j][k] Sv[j][a], 4 points × 4 coordinates per step
+      // phase 3: G[g+k][a] += Σⱼ CB(j)[k] Sv[j][a], 4 points × 4 coordinates per step
       double* g0 = G + (long)g * dp;
       double* g1 = g0 + dp;
       double* g2 = g1 + dp;
@@ -253,7 +255,7 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
       for (; a + 4 <= dp; a += 4) {
         V b00 = zero, b01 = zero, b10 = zero, b11 = zero, b20 = zero, b21 = zero, b30 = zero, b31 = zero;
         const double* sp = Sv + (long)j0 * dp + a;
-        const double* cp = Cb + 4 * j0;
+        const double* cp = CB(j0);
         for (int j = j0; j < J1; j++, sp += dp, cp += 4) {
           V s0 = LD(sp), s1 = LD(sp + 2), c;
           c = LDS(cp);     b00 = ADD(b00, MUL(c, s0)); b01 = ADD(b01, MUL(c, s1));
@@ -269,7 +271,7 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
       if (a < dp) {
         V b0 = zero, b1 = zero, b2 = zero, b3 = zero;
         const double* sp = Sv + (long)j0 * dp + a;
-        const double* cp = Cb + 4 * j0;
+        const double* cp = CB(j0);
         for (int j = j0; j < J1; j++, sp += dp, cp += 4) {
           V s0 = LD(sp);
           b0 = ADD(b0, MUL(LDS(cp), s0));
@@ -280,14 +282,14 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
         ST(g0 + a, ADD(LD(g0 + a), b0)); ST(g1 + a, ADD(LD(g1 + a), b1));
         ST(g2 + a, ADD(LD(g2 + a), b2)); ST(g3 + a, ADD(LD(g3 + a), b3));
       }
-      // transposed: G[4q+l][a] += Σₖ Cb[4q+l][k] Sv[g+k][a] for the shared panels q
+      // transposed: G[4q+l][a] += Σₖ CB(4q+l)[k] Sv[g+k][a] for the shared panels q
       if (gp < P && q0 < q1) {
         const double* u = Sv + (long)g * dp;  // rows g … g+3 of Sv = v·(x − μ) of this group
         const long d1 = dp, d2 = 2 * (long)dp, d3 = 3 * (long)dp;
         for (a = 0; a + 4 <= dp; a += 4) {
           const V u00 = LD(u + a), u01 = LD(u + a + 2), u10 = LD(u + d1 + a), u11 = LD(u + d1 + a + 2);
           const V u20 = LD(u + d2 + a), u21 = LD(u + d2 + a + 2), u30 = LD(u + d3 + a), u31 = LD(u + d3 + a + 2);
-          const double* e = Cb + 16 * q0;
+          const double* e = CB(4 * q0);
           double* gq = G + (long)(4 * q0) * dp + a;
           for (int j = 4 * q0; j < 4 * q1; j++, e += 4, gq += dp) {
             const V c0 = LDS(e), c1 = LDS(e + 1), c2 = LDS(e + 2), c3 = LDS(e + 3);
@@ -299,7 +301,7 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
         }
         if (a < dp) {
           const V u0 = LD(u + a), u1 = LD(u + d1 + a), u2 = LD(u + d2 + a), u3 = LD(u + d3 + a);
-          const double* e = Cb + 16 * q0;
+          const double* e = CB(4 * q0);
           double* gq = G + (long)(4 * q0) * dp + a;
           for (int j = 4 * q0; j < 4 * q1; j++, e += 4, gq += dp) {
             const V t = ADD(ADD(MUL(LDS(e), u0), MUL(LDS(e + 1), u1)), ADD(MUL(LDS(e + 2), u2), MUL(LDS(e + 3), u3)));
@@ -309,6 +311,7 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
       }
     }
   }
+#undef CB
 }
 
 // out [n, d] ← −is2·((xᵢ − μ)·Rgᵢ − Gᵢ) for X [n, d] at xr; out may be xr.
