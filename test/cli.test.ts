@@ -110,3 +110,42 @@ describe('measureflow CLI', () => {
     }
   });
 });
+
+describe('measureflow run: Ctrl-C', () => {
+  it('SIGINT stops the run and leaves a consistent result for the steps done', async () => {
+    const { spawn } = await import('node:child_process');
+    const spec = join(dir, 'long.json');
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        algorithm: 'mmd-flow',
+        target: { name: 'paper-gaussian-2d', m: 100 },
+        init: { name: 'gaussian', mean: [3, 3], n: 100 },
+        tau: 1,
+        steps: 10_000_000,
+        out: 'long-out',
+      }),
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'scripts', 'measureflow.ts'), 'run', spec], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    const code = await new Promise<number | null>((done) => {
+      child.stderr.on('data', (b: Buffer) => {
+        const first = stderr === '';
+        stderr += b.toString();
+        // the run has started (handler installed): let it take some steps, then interrupt
+        if (first && stderr.includes('running mmd-flow')) setTimeout(() => child.kill('SIGINT'), 500);
+      });
+      child.on('exit', (c) => done(c));
+    });
+    expect(code).toBe(130);
+    const res = JSON.parse(readFileSync(join(dir, 'long-out', 'result.json'), 'utf8'));
+    expect(res.status).toBe('interrupted');
+    expect(res.stepsDone).toBeGreaterThan(0);
+    expect(res.stepsDone).toBeLessThan(10_000_000);
+    expect(res.history.at(-1).step).toBe(res.stepsDone);
+    expect(res.positions).toHaveLength(100);
+    expect(readdirSync(join(dir, 'long-out')).filter((f) => f.includes('.tmp'))).toEqual([]);
+  }, 60_000);
+});

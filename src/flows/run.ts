@@ -44,6 +44,36 @@ export interface RunResult {
  * can be replayed alone. Throws `DivergenceError` if the state leaves the finite numbers.
  */
 export function runFlow(f: Flow, mu0: ParticleMeasure, o: RunOptions): RunResult {
+  const run = runner(f, mu0, o);
+  while (run.advance());
+  return run.finish();
+}
+
+/**
+ * `runFlow` that hands control back to the event loop every `yieldMs` milliseconds
+ * (default 50) through `pause` (default: a zero-delay timer), so a SIGINT handler, a
+ * progress bar or a browser UI can act during a long run. Same results as `runFlow`.
+ */
+export async function runFlowAsync(
+  f: Flow,
+  mu0: ParticleMeasure,
+  o: RunOptions & { yieldMs?: number; pause?: () => Promise<void> },
+): Promise<RunResult> {
+  const pause = o.pause ?? defaultPause;
+  const yieldMs = o.yieldMs ?? 50;
+  const run = runner(f, mu0, o);
+  let last = nowMs();
+  while (run.advance()) {
+    if (nowMs() - last >= yieldMs) {
+      await pause();
+      last = nowMs();
+    }
+  }
+  return run.finish();
+}
+
+/** The loop body shared by the sync and async runners: `advance` does one step, false when done. */
+function runner(f: Flow, mu0: ParticleMeasure, o: RunOptions): { advance(): boolean; finish(): RunResult } {
   checkInteger('steps', o.steps, 0);
   checkInteger('seed', o.seed, 0);
   const every = o.every ?? Math.max(1, Math.round(o.steps / 100));
@@ -62,18 +92,29 @@ export function runFlow(f: Flow, mu0: ParticleMeasure, o: RunOptions): RunResult
   let state = f.init(mu0);
   record(state);
   let stopped = false;
-  for (let t = 0; t < o.steps; t++) {
-    if (o.shouldStop?.()) {
-      stopped = true;
-      break;
-    }
-    const [next, info] = f.step(rng(o.seed, t + 1), state);
-    state = next;
-    o.onStep?.(state, info);
-    if (state.t % every === 0 || state.t === o.steps) record(state);
-  }
-  if (history[history.length - 1]!.step !== state.t) record(state);
-  return { final: state, history, stepsDone: state.t, stopped, elapsedMs: nowMs() - t0 };
+  return {
+    advance() {
+      if (state.t >= o.steps) return false;
+      if (o.shouldStop?.()) {
+        stopped = true;
+        return false;
+      }
+      const [next, info] = f.step(rng(o.seed, state.t + 1), state);
+      state = next;
+      o.onStep?.(state, info);
+      if (state.t % every === 0 || state.t === o.steps) record(state);
+      return true;
+    },
+    finish() {
+      if (history[history.length - 1]!.step !== state.t) record(state);
+      return { final: state, history, stepsDone: state.t, stopped, elapsedMs: nowMs() - t0 };
+    },
+  };
+}
+
+const timers = globalThis as unknown as { setTimeout(cb: () => void, ms: number): unknown };
+function defaultPause(): Promise<void> {
+  return new Promise((resolve) => timers.setTimeout(resolve, 0));
 }
 
 // `performance` exists in browsers and Node but is not in the ES lib the core compiles against.

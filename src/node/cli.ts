@@ -89,7 +89,12 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       };
       process.on('SIGINT', onSigint);
       try {
-        const res = await runSpecFile(spec, { baseDir: dirname(resolve(specPath)), progress: !o.quiet && !o.json, signal });
+        const res = await runSpecFile(spec, {
+          baseDir: dirname(resolve(specPath)),
+          progress: !o.quiet && !o.json,
+          signal,
+          log: o.quiet ? undefined : io.err,
+        });
         const last = res.result.history[res.result.history.length - 1];
         const first = res.result.history[0];
         if (o.json)

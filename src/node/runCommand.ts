@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { ParticleMeasure } from '../core/measure.js';
 import type { HistoryRow, RunResult } from '../flows/run.js';
-import { runFlow } from '../flows/run.js';
+import { runFlowAsync } from '../flows/run.js';
 import { formatCsv } from '../io/csv.js';
 import { writeNpy } from '../io/npy.js';
 import { buildRun } from '../spec/build.js';
@@ -84,6 +84,7 @@ export async function runSpecFile(rawSpec: unknown, opts: RunCommandOptions): Pr
   const resolved = built.resolved;
   const steps = resolved.steps as number;
   const outDir = at(resolved.out as string);
+  opts.log?.(`measureflow: running ${spec.algorithm}, ${steps} steps, n = ${built.mu0.n}, d = ${built.mu0.d} -> ${outDir} (Ctrl-C stops and keeps the steps done)\n`);
   const bar = opts.progress ? createProgress(steps, `${spec.algorithm}`) : null;
   const t0 = Date.now();
   let result: RunResult;
@@ -100,7 +101,8 @@ export async function runSpecFile(rawSpec: unknown, opts: RunCommandOptions): Pr
     });
   addPaths(built.mu0.X);
   try {
-    result = runFlow(built.flow, built.mu0, {
+    result = await runFlowAsync(built.flow, built.mu0, {
+      pause: () => new Promise((r) => setImmediate(r)),
       steps,
       seed: resolved.seed as number,
       every: (resolved.record as { every: number }).every,
