@@ -14,7 +14,7 @@ import { InputError } from '../core/errors.js';
 import { fsum } from '../core/math.js';
 import type { ParticleMeasure } from '../core/measure.js';
 import { checkInteger, checkNonNegative, checkPositive } from '../core/validate.js';
-import { checkMeasurePair } from './w2.js';
+import { checkMeasurePair, coordinateRanges } from './w2.js';
 
 /** ε-scaling: solve at ε₀ = epsStart, ε₀·factor, ε₀·factor², … before the target ε. */
 export interface SinkhornAnnealing {
@@ -163,21 +163,7 @@ export function sinkhornDivergence(mu: ParticleMeasure, nu: ParticleMeasure, opt
 /** Squared diameter of the bounding box of both supports (an upper bound on max Cᵢⱼ). */
 function boxDiameterSq(X: Float64Array, Y: Float64Array, n: number, m: number, d: number): number {
   let s = 0;
-  for (let k = 0; k < d; k++) {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const v = X[i * d + k]!;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    for (let j = 0; j < m; j++) {
-      const v = Y[j * d + k]!;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    s += (hi - lo) * (hi - lo);
-  }
+  for (const r of coordinateRanges(X, Y, n, m, d)) s += r * r;
   return s;
 }
 

@@ -73,6 +73,27 @@ const MAX_DENSE = 2 ** 27;
  * dimension d, finite positions `X [n, d]`, `Y [m, d]` and weights wᵢ ≥ 0 summing to 1.
  * Shared by the transport metrics (`w2Squared`, `sinkhorn`, …).
  */
+/** Range maxᵢ − minᵢ of each coordinate over both supports X [n, d] and Y [m, d] → [d]. */
+export function coordinateRanges(X: Float64Array, Y: Float64Array, n: number, m: number, d: number): Float64Array {
+  const out = new Float64Array(d);
+  for (let k = 0; k < d; k++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const v = X[i * d + k]!;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    for (let j = 0; j < m; j++) {
+      const v = Y[j * d + k]!;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    out[k] = hi - lo;
+  }
+  return out;
+}
+
 export function checkMeasurePair(mu: ParticleMeasure, nu: ParticleMeasure, fa = 'mu', fb = 'nu'): void {
   for (const [m, f] of [
     [mu, fa],
@@ -891,26 +912,9 @@ function initialTree(
 ): void {
   const N = n + m;
   // Coordinate with the largest range over both supports.
+  const ranges = coordinateRanges(X, Y, n, m, d);
   let axis = 0;
-  let best = -1;
-  for (let k = 0; k < d; k++) {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const v = X[i * d + k]!;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    for (let j = 0; j < m; j++) {
-      const v = Y[j * d + k]!;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    if (hi - lo > best) {
-      best = hi - lo;
-      axis = k;
-    }
-  }
+  for (let k = 1; k < d; k++) if (ranges[k]! > ranges[axis]!) axis = k;
   const oa = new Uint32Array(n);
   const ob = new Uint32Array(m);
   for (let i = 0; i < n; i++) oa[i] = i;
