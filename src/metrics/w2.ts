@@ -68,11 +68,6 @@ export interface OptimalPlan {
 /** Largest n·m for which a dense cost matrix is built (2²⁷ doubles = 1 GiB). */
 const MAX_DENSE = 2 ** 27;
 
-/**
- * Throws an `InputError` unless µ and ν are non-empty probability measures with the same
- * dimension d, finite positions `X [n, d]`, `Y [m, d]` and weights wᵢ ≥ 0 summing to 1.
- * Shared by the transport metrics (`w2Squared`, `sinkhorn`, …).
- */
 /** Range maxᵢ − minᵢ of each coordinate over both supports X [n, d] and Y [m, d] → [d]. */
 export function coordinateRanges(X: Float64Array, Y: Float64Array, n: number, m: number, d: number): Float64Array {
   const out = new Float64Array(d);
@@ -94,6 +89,11 @@ export function coordinateRanges(X: Float64Array, Y: Float64Array, n: number, m:
   return out;
 }
 
+/**
+ * Throws an `InputError` unless µ and ν are non-empty probability measures with the same
+ * dimension d, finite positions `X [n, d]`, `Y [m, d]` and weights wᵢ ≥ 0 summing to 1.
+ * Shared by the transport metrics (`w2Squared`, `sinkhorn`, …).
+ */
 export function checkMeasurePair(mu: ParticleMeasure, nu: ParticleMeasure, fa = 'mu', fb = 'nu'): void {
   for (const [m, f] of [
     [mu, fa],
