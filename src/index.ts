@@ -51,3 +51,4 @@ export * from './presets/index.js';
 export * from './spec/schema.js';
 export * from './spec/build.js';
 export * from './plot/index.js';
+export * as experiments from './experiments/index.js';

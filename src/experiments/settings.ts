@@ -69,10 +69,10 @@ export const OVERRIDE_FLAGS: Record<keyof ExperimentOverrides, string> = {
  * the development machine; `--runs 50` is the paper's 2-D setting, `--runs 20` the authors' 100-D one).
  */
 export const DEFAULT_RUNS: Record<ExperimentName, number> = {
-  'ift-gaussian-2d': 12,
-  'ift-mixture-2d': 12,
+  'ift-gaussian-2d': 24,
+  'ift-mixture-2d': 24,
   'ift-mixture-100d': 2,
-  'double-well-langevin': 8,
+  'double-well-langevin': 16,
 };
 
 /** Most recorded points per curve when `--record-every` is not given. */

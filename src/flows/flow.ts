@@ -100,6 +100,8 @@ export function flow(config: FlowConfig): Flow {
     if (re.coef !== undefined) checkPositive('reaction.coef (beta)', re.coef);
     if (re.kind !== 'fisher-rao' && re.kind !== 'hellinger' && re.kind !== 'mmd')
       throw new InputError('reaction.kind', (re as { kind: unknown }).kind, "'fisher-rao', 'hellinger' or 'mmd'");
+    if (re.kind === 'fisher-rao' && re.normalise !== undefined && re.normalise !== 'rescale' && re.normalise !== 'project')
+      throw new InputError('reaction.normalise', re.normalise, "'rescale' or 'project'");
     if (re.kind === 'hellinger' && space === 'P')
       throw new InputError('reaction.kind', 'hellinger', "'fisher-rao' on P (the Hellinger flow changes the mass; use space 'M+' for it)");
     if (re.kind === 'mmd' && re.spherical === false && space === 'P')

@@ -28,6 +28,10 @@ export function reactionStep(E: Energy, mu: ParticleMeasure, re: Reaction, eta: 
       for (let i = 0; i < n; i++) out[i] = w[i]! * Math.exp(-h * xi[i]!);
       return { w: out };
     }
+    if (re.kind === 'fisher-rao' && re.normalise === 'project') {
+      for (let i = 0; i < n; i++) out[i] = w[i]! * Math.exp(-h * xi[i]!);
+      return { w: projectSimplex(out, undefined, fsum(w)) };
+    }
     // Shift by the largest exponent so exp never overflows; the normalisation removes it.
     let mx = -Infinity;
     for (let i = 0; i < n; i++) if (w[i]! > 0 && -h * xi[i]! > mx) mx = -h * xi[i]!;

@@ -41,7 +41,10 @@ export function transportStep(E: Energy, mu: ParticleMeasure, tr: Transport, tau
     const lvl = tr.noise!.level;
     for (let i = 0; i < at.length; i++) at[i]! += lvl * r.normal();
   }
-  const ev = E.evaluate(mu, { grad: true, value: !noisy && E.provides.value, at });
+  const ev =
+    noisy && tr.noise!.cloud
+      ? E.evaluate({ ...mu, X: at }, { grad: true })
+      : E.evaluate(mu, { grad: true, value: !noisy && E.provides.value, at });
   const g = ev.grad!;
   const X = mu.X.slice();
   for (let i = 0; i < n; i++) {

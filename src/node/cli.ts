@@ -16,6 +16,7 @@ import { energyDistance, mmdSquared, mmdSquaredUnbiased } from '../metrics/mmd.j
 import { sinkhornDivergence } from '../metrics/sinkhorn.js';
 import { w2 } from '../metrics/w2.js';
 import { TARGET_NAMES, makeTarget } from '../targets/makeTarget.js';
+import { registerExperimentCommand } from './experimentCommand.js';
 import { readParticles, writeParticles } from './files.js';
 import { readSpecFile, runSpecFile } from './runCommand.js';
 import { packageVersion } from './version.js';
@@ -194,6 +195,8 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       if (o.json) io.out(`${JSON.stringify({ out: resolve(o.out), n: o.n, d: t.d, seed: o.seed })}\n`);
       else io.out(`wrote ${o.n} samples of ${t.kind} (d = ${t.d}, seed ${o.seed}) to ${o.out}\n`);
     });
+
+  registerExperimentCommand(program, io);
 
   return program;
 }
