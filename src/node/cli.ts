@@ -114,6 +114,10 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
           io.out(`  start: ${fmt(first)}\n  end:   ${fmt(last)}\n`);
           io.out(`  results in ${res.outDir}\n`);
         }
+        const e0 = first?.energy;
+        const e1 = last?.energy;
+        if (typeof e0 === 'number' && typeof e1 === 'number' && e1 > e0 + 1e-12 * Math.abs(e0))
+          io.err(`measureflow: warning: the energy increased over the run (${e0.toPrecision(6)} -> ${e1.toPrecision(6)}); tau or eta may be too large\n`);
         if (res.diverged) {
           io.err(`measureflow: ${res.diverged}\n`);
           process.exitCode = 3;
