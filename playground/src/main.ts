@@ -636,8 +636,9 @@ const hook: Hook = {
     return active.map((p) => ({
       id: p.id,
       alg: p.alg,
-      t: p.snap?.t ?? 0,
-      n: p.snap?.n ?? 0,
+      // t and n of the latest snapshot received (the one `running` comes from), drawn or not
+      t: (p.pending ?? p.snap)?.t ?? 0,
+      n: (p.pending ?? p.snap)?.n ?? 0,
       ...latest(p),
       running: p.running,
       error: p.error,
