@@ -14,7 +14,7 @@ import { InputError } from '../core/errors.js';
 import { fsum } from '../core/math.js';
 import type { ParticleMeasure } from '../core/measure.js';
 import { checkInteger, checkNonNegative, checkPositive } from '../core/validate.js';
-import { checkMeasurePair, coordinateRanges } from './w2.js';
+import { checkMeasurePair, coordinateRanges, costRow } from './w2.js';
 
 /** ε-scaling: solve at ε₀ = epsStart, ε₀·factor, ε₀·factor², … before the target ε. */
 export interface SinkhornAnnealing {
@@ -353,36 +353,4 @@ function solve(mu: ParticleMeasure, nu: ParticleMeasure, o: Resolved, symmetric 
   const objective = af + fsum(bgTerms) - eps * (total - 1);
 
   return { cost, objective, iterations, converged, marginalError, eps, epsStart, f: f.slice(), g: g === f ? f.slice() : g.slice() };
-}
-
-/** out[off + j] = |xᵢ − yⱼ|² for j < m (coordinate differences, no cancellation). */
-function costRow(X: Float64Array, Y: Float64Array, i: number, m: number, d: number, out: Float64Array, off: number): void {
-  const xi = i * d;
-  if (d === 1) {
-    const x0 = X[xi]!;
-    for (let j = 0; j < m; j++) {
-      const t = x0 - Y[j]!;
-      out[off + j] = t * t;
-    }
-    return;
-  }
-  if (d === 2) {
-    const x0 = X[xi]!;
-    const x1 = X[xi + 1]!;
-    for (let j = 0; j < m; j++) {
-      const t0 = x0 - Y[2 * j]!;
-      const t1 = x1 - Y[2 * j + 1]!;
-      out[off + j] = t0 * t0 + t1 * t1;
-    }
-    return;
-  }
-  for (let j = 0; j < m; j++) {
-    const yj = j * d;
-    let s = 0;
-    for (let k = 0; k < d; k++) {
-      const t = X[xi + k]! - Y[yj + k]!;
-      s += t * t;
-    }
-    out[off + j] = s;
-  }
 }

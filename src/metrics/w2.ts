@@ -116,33 +116,40 @@ function costMatrix(X: Float64Array, Y: Float64Array, n: number, m: number, d: n
     throw new InputError('n*m', n * m, `at most ${MAX_DENSE} pairs for the exact solver (it stores the n×m cost matrix)`);
   }
   const C = new Float64Array(n * m);
-  if (d === 2) {
-    for (let i = 0; i < n; i++) {
-      const x0 = X[2 * i]!;
-      const x1 = X[2 * i + 1]!;
-      const row = i * m;
-      for (let j = 0; j < m; j++) {
-        const d0 = x0 - Y[2 * j]!;
-        const d1 = x1 - Y[2 * j + 1]!;
-        C[row + j] = d0 * d0 + d1 * d1;
-      }
-    }
-    return C;
-  }
-  for (let i = 0; i < n; i++) {
-    const xi = i * d;
-    const row = i * m;
-    for (let j = 0; j < m; j++) {
-      const yj = j * d;
-      let s = 0;
-      for (let k = 0; k < d; k++) {
-        const t = X[xi + k]! - Y[yj + k]!;
-        s += t * t;
-      }
-      C[row + j] = s;
-    }
-  }
+  for (let i = 0; i < n; i++) costRow(X, Y, i, m, d, C, i * m);
   return C;
+}
+
+/** out[off + j] = |xᵢ − yⱼ|² for j < m (coordinate differences, no cancellation). */
+export function costRow(X: Float64Array, Y: Float64Array, i: number, m: number, d: number, out: Float64Array, off: number): void {
+  const xi = i * d;
+  if (d === 1) {
+    const x0 = X[xi]!;
+    for (let j = 0; j < m; j++) {
+      const t = x0 - Y[j]!;
+      out[off + j] = t * t;
+    }
+    return;
+  }
+  if (d === 2) {
+    const x0 = X[xi]!;
+    const x1 = X[xi + 1]!;
+    for (let j = 0; j < m; j++) {
+      const t0 = x0 - Y[2 * j]!;
+      const t1 = x1 - Y[2 * j + 1]!;
+      out[off + j] = t0 * t0 + t1 * t1;
+    }
+    return;
+  }
+  for (let j = 0; j < m; j++) {
+    const yj = j * d;
+    let s = 0;
+    for (let k = 0; k < d; k++) {
+      const t = X[xi + k]! - Y[yj + k]!;
+      s += t * t;
+    }
+    out[off + j] = s;
+  }
 }
 
 function isUniform(w: Float64Array, n: number): boolean {
