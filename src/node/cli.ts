@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { InputError } from '../core/errors.js';
 import { particleMeasure } from '../core/measure.js';
 import { rng } from '../core/rng.js';
@@ -20,22 +20,8 @@ import { registerExperimentCommand } from './experimentCommand.js';
 import { readParticles, writeParticles } from './files.js';
 import { readSpecFile, runSpecFile } from './runCommand.js';
 import { packageVersion } from './version.js';
+import { positiveNumber, nonNegativeInt, positiveInt } from './cliParsers.js';
 
-const positiveNumber = (field: string) => (v: string) => {
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x) || x <= 0) throw new InvalidArgumentError(`${field} must be a finite number > 0 (got '${v}')`);
-  return x;
-};
-const nonNegativeInt = (field: string) => (v: string) => {
-  const x = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(x)) throw new InvalidArgumentError(`${field} must be an integer >= 0 (got '${v}')`);
-  return x;
-};
-const positiveInt = (field: string) => (v: string) => {
-  const x = nonNegativeInt(field)(v);
-  if (x < 1) throw new InvalidArgumentError(`${field} must be an integer >= 1 (got '${v}')`);
-  return x;
-};
 
 /** A target given on the command line: a name, a JSON object, or a path to a JSON file. */
 function parseTargetArg(arg: string, field: string): unknown {

@@ -5,32 +5,13 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { type Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { type Command, Option } from '@commander-js/extra-typings';
 import { InputError } from '../core/errors.js';
 import type { ExperimentOverrides } from '../experiments/index.js';
 import { CONVENTIONS, EXPERIMENT_NAMES, IFT_VARIANTS, LOSS_SAMPLES, resolveSettings, TARGET_SAMPLES } from '../experiments/index.js';
 import { runExperiment } from './experiment.js';
+import { positiveNumber, nonNegativeNumber, nonNegativeInt, positiveInt } from './cliParsers.js';
 
-const positiveNumber = (flag: string) => (v: string) => {
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x) || x <= 0) throw new InvalidArgumentError(`${flag} must be a finite number > 0 (got '${v}')`);
-  return x;
-};
-const nonNegativeNumber = (flag: string) => (v: string) => {
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x) || x < 0) throw new InvalidArgumentError(`${flag} must be a finite number >= 0 (got '${v}')`);
-  return x;
-};
-const nonNegativeInt = (flag: string) => (v: string) => {
-  const x = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(x)) throw new InvalidArgumentError(`${flag} must be an integer >= 0 (got '${v}')`);
-  return x;
-};
-const positiveInt = (flag: string) => (v: string) => {
-  const x = nonNegativeInt(flag)(v);
-  if (x < 1) throw new InvalidArgumentError(`${flag} must be an integer >= 1 (got '${v}')`);
-  return x;
-};
 
 const HELP_AFTER = `
 Experiments:

@@ -1,0 +1,33 @@
+/**
+ * Option parsers shared by the CLI commands: each rejects bad text with a message naming
+ * the flag, the value and what was expected (commander prints it and exits 2).
+ */
+import { InvalidArgumentError } from '@commander-js/extra-typings';
+
+/** A finite number > 0. */
+export const positiveNumber = (flag: string) => (v: string) => {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x) || x <= 0) throw new InvalidArgumentError(`${flag} must be a finite number > 0 (got '${v}')`);
+  return x;
+};
+
+/** A finite number ≥ 0. */
+export const nonNegativeNumber = (flag: string) => (v: string) => {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x) || x < 0) throw new InvalidArgumentError(`${flag} must be a finite number >= 0 (got '${v}')`);
+  return x;
+};
+
+/** An integer ≥ 0 written in decimal digits. */
+export const nonNegativeInt = (flag: string) => (v: string) => {
+  const x = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(x)) throw new InvalidArgumentError(`${flag} must be an integer >= 0 (got '${v}')`);
+  return x;
+};
+
+/** An integer ≥ 1. */
+export const positiveInt = (flag: string) => (v: string) => {
+  const x = nonNegativeInt(flag)(v);
+  if (x < 1) throw new InvalidArgumentError(`${flag} must be an integer >= 1 (got '${v}')`);
+  return x;
+};
