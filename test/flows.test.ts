@@ -640,11 +640,13 @@ describe('µ = π is a fixed point', () => {
       expect(final.mu.X).toEqual(Y8);
     }
   });
-  it('IFT (exact) and WFR with µ = π keep positions and weights (to rounding: the QP returns ν to ~1e-16)', () => {
+  it('IFT (exact) and WFR with µ = π keep positions and weights (to the QP tolerance)', () => {
     for (const cfg of [P.ift({ kernel: gauss, target: { Y: Y8, d }, tau: 1, eta: 1 }), P.wfr({ kernel: gauss, target: { Y: Y8, d }, tau: 1, eta: 1 })]) {
       const { final } = iterate(cfg, piMeasure, 3);
       expect(maxAbsDiff(final.mu.X, Y8)).toBeLessThan(1e-12);
-      expect(maxAbsDiff(final.mu.w, uniform(8))).toBeLessThan(1e-12);
+      // The exact step is solved to a scaled KKT residual of 1e-12, which bounds the weights'
+      // error by ~1e-12·cond(K) per step (warm starts reach a different point of that ball).
+      expect(maxAbsDiff(final.mu.w, uniform(8))).toBeLessThan(1e-10);
     }
   });
 });

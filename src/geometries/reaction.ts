@@ -75,7 +75,7 @@ export function reactionStep(E: Energy, mu: ParticleMeasure, re: Reaction, eta: 
   // that is the right guess; from uniform initial weights (dense, but the solution usually
   // is sparse) it costs 10× a cold start (0.95 s vs 90 ms at n = 1000), so it is skipped then.
   let uniform = true;
-  for (let i = 1; i < n && uniform; i++) if (w[i] !== w[0]) uniform = false;
+  for (let i = 1; i < n && uniform; i++) if (Math.abs(w[i]! - w[0]!) > 1e-12 * w[0]!) uniform = false;
   const warm = uniform ? {} : { warmStart: w };
   const res = solveKernelQP({ K, a, g, constraint: spherical ? 'simplex' : 'orthant', mass, ...warm });
   const k = res.kkt;
