@@ -643,9 +643,10 @@ describe('µ = π is a fixed point', () => {
   it('IFT (exact) and WFR with µ = π keep positions and weights (to the QP tolerance)', () => {
     for (const cfg of [P.ift({ kernel: gauss, target: { Y: Y8, d }, tau: 1, eta: 1 }), P.wfr({ kernel: gauss, target: { Y: Y8, d }, tau: 1, eta: 1 })]) {
       const { final } = iterate(cfg, piMeasure, 3);
-      expect(maxAbsDiff(final.mu.X, Y8)).toBeLessThan(1e-12);
       // The exact step is solved to a scaled KKT residual of 1e-12, which bounds the weights'
-      // error by ~1e-12·cond(K) per step (warm starts reach a different point of that ball).
+      // error by ~1e-12·cond(K) per step (warm starts reach a different point of that ball);
+      // those weight errors leave a witness gradient of the same size, so positions drift by τ·that.
+      expect(maxAbsDiff(final.mu.X, Y8)).toBeLessThan(1e-10);
       expect(maxAbsDiff(final.mu.w, uniform(8))).toBeLessThan(1e-10);
     }
   });
