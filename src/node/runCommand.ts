@@ -3,7 +3,7 @@
  * files a spec names, shows progress, stops cleanly on Ctrl-C, writes results atomically.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { ParticleMeasure } from '../core/measure.js';
 import type { HistoryRow, RunResult } from '../flows/run.js';
@@ -234,4 +234,3 @@ export async function writeRunPlots(
   return files;
 }
 
-export { dirname };

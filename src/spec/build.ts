@@ -47,7 +47,6 @@ export interface BuiltRun {
   measure: (s: FlowState) => Record<string, number | undefined>;
 }
 
-const SAMPLE_ENERGY_PRESETS = new Set(['mmd-flow', 'ift', 'wfr', 'fisher-rao', 'nw-force']);
 
 function toKernel(k: { type: string; sigma?: number | 'median'; beta?: number } | undefined, sigmaMedian: () => number, field: string): Kernel {
   const spec = k ?? { type: 'gaussian', sigma: 1 };
@@ -356,4 +355,3 @@ function makeInternal(u: NonNullable<RunSpec['internal']>): Internal {
   return { kind: 'entropy', temperature: u.temperature, realisation: u.realisation ?? 'noise', bandwidth: u.bandwidth };
 }
 
-export { SAMPLE_ENERGY_PRESETS };
