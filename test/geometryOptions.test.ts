@@ -75,3 +75,29 @@ describe('geometry options of the authors-code convention', () => {
     );
   });
 });
+
+describe('MALA', () => {
+  it('is refused for interacting energies (the per-particle accept/reject would ignore the interaction)', async () => {
+    const { mckeanVlasovEnergy } = await import('../src/energies/mckeanVlasov.js');
+    const quad = {
+      d,
+      value: (Z: Float64Array) => {
+        const out = new Float64Array(Z.length / d);
+        for (let i = 0; i < out.length; i++) out[i] = 0.5 * (Z[i * d]! ** 2 + Z[i * d + 1]! ** 2);
+        return out;
+      },
+      grad: (Z: Float64Array) => Z.slice(),
+    };
+    const interacting = mckeanVlasovEnergy({
+      d,
+      potential: quad,
+      interaction: { kind: 'quadratic', scale: 1 },
+      internal: { kind: 'entropy', realisation: 'noise' },
+    });
+    expect(() => flow({ space: 'P', energy: interacting, transport: { kind: 'wasserstein', mala: true }, tau: 0.1 })).toThrow(
+      /transport\.mala: .*non-interacting energy/,
+    );
+    const plain = mckeanVlasovEnergy({ d, potential: quad, internal: { kind: 'entropy', realisation: 'noise' } });
+    expect(() => flow({ space: 'P', energy: plain, transport: { kind: 'wasserstein', mala: true }, tau: 0.1 })).not.toThrow();
+  });
+});
