@@ -68,7 +68,11 @@ export function flow(config: FlowConfig): Flow {
     checkPositive('tau', config.tau);
     if (tr.coef !== undefined) checkPositive('transport.coef (alpha)', tr.coef);
     if (tr.kind !== 'wasserstein' && tr.kind !== 'stein') throw new InputError('transport.kind', (tr as { kind: unknown }).kind, "'wasserstein' or 'stein'");
-    if (tr.kind === 'stein') checkKernel(tr.kernel, 'transport.kernel');
+    if (tr.kind === 'stein') {
+      checkKernel(tr.kernel, 'transport.kernel');
+      if (tr.kernel.kind === 'energy')
+        throw new InputError('transport.kernel.kind', 'energy', 'a positive-definite kernel for the Stein geometry (the energy kernel −|x−y| is not)');
+    }
     if (tr.kind === 'wasserstein') {
       if (tr.scheme !== undefined && tr.scheme !== 'explicit' && tr.scheme !== 'implicit')
         throw new InputError('transport.scheme', tr.scheme, "'explicit' or 'implicit'");
@@ -80,6 +84,12 @@ export function flow(config: FlowConfig): Flow {
         throw new InputError('transport.scheme', 'implicit', 'the explicit scheme for energies realised with Brownian noise');
       if (tr.scheme === 'implicit' && tr.noise)
         throw new InputError('transport.noise', tr.noise, 'no noise injection with the implicit scheme (noisy ∇ξ evaluation is defined for the explicit step only)');
+      if (tr.metric === 'euclidean' && E.diffusion > 0)
+        throw new InputError(
+          'transport.metric',
+          'euclidean',
+          "'wasserstein' for energies with Langevin noise (a drift scaled by wᵢ with unscaled noise samples the wrong temperature)",
+        );
       if (tr.mala && (E.diffusion === 0 || !E.potential?.value))
         throw new InputError('transport.mala', true, 'an energy with Langevin noise and a potential with values (exclusive KL with log π)');
       if (tr.mala && E.interacting)
@@ -94,6 +104,8 @@ export function flow(config: FlowConfig): Flow {
   } else if (E.diffusion > 0) {
     throw new InputError('transport', 'none', 'a transport step: the entropy of this energy is realised by Brownian motion of the particles');
   }
+  if (space === 'M+' && E.quadraticWeights?.kernel.kind === 'energy' && re && (re.kind !== 'mmd' || re.spherical === false))
+    throw new InputError('kernel.kind', 'energy', "a positive-definite kernel on M+ (with −|x−y|, ½MMD² is unbounded below off the simplex: use space 'P')");
   let mmdKernel: Kernel | null = null;
   if (re) {
     checkPositive('eta', config.eta);

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Command, CommanderError, Option } from '@commander-js/extra-typings';
+import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { InputError } from '../core/errors.js';
 import { particleMeasure } from '../core/measure.js';
 import { rng } from '../core/rng.js';
@@ -119,7 +119,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .argument('<a>', 'samples file (.csv/.npy/.json) for µ')
     .argument('[b]', 'samples file for ν (not needed for ksd only)')
     .addOption(new Option('--kernel <type>', 'kernel for MMD/KSD').choices(KERNEL_KINDS).default('gaussian' as const))
-    .option('--sigma <x>', 'bandwidth σ > 0, or "median" (median heuristic on both samples)', 'median')
+    .option('--sigma <x>', 'bandwidth σ > 0, or "median" (median heuristic on both samples; the default)')
     .option('--beta <x>', 'kernel exponent β (imq, energy)', positiveNumber('--beta'))
     .option('--metrics <list>', `comma-separated subset of ${METRICS.join(',')}`, 'mmd,energy,w2,sinkhorn')
     .option('--eps <x>', 'entropic regularisation ε of the Sinkhorn divergence (cost |x−y|²)', positiveNumber('--eps'), 0.01)
@@ -134,8 +134,10 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       if (!nu && wanted.some((m) => m !== 'ksd')) throw new InputError('b', undefined, `a second samples file for ${wanted.filter((m) => m !== 'ksd').join(', ')}`);
       if (nu && nu.d !== mu.d) throw new InputError('b.d', nu.d, `${mu.d} (the dimension of a)`);
       let sigma: number | undefined;
+      if (o.kernel === 'energy' && o.sigma !== undefined)
+        throw new InputError('--sigma', o.sigma, 'no bandwidth with --kernel energy (the energy kernel −|x−y| has none)');
       if (o.kernel !== 'energy') {
-        if (o.sigma === 'median') {
+        if (o.sigma === undefined || o.sigma === 'median') {
           const all = new Float64Array(mu.X.length + (nu?.X.length ?? 0));
           all.set(mu.X);
           if (nu) all.set(nu.X, mu.X.length);
@@ -205,6 +207,11 @@ export async function main(
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
+    // An InvalidArgumentError thrown by an action (not by option parsing) has not been printed.
+    if (e instanceof InvalidArgumentError) {
+      io.err(`measureflow: ${e.message}\n`);
+      return 2;
+    }
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof InputError) {
       io.err(`measureflow: ${e.message}\n`);

@@ -135,7 +135,8 @@ export async function runSpecFile(rawSpec: unknown, opts: RunCommandOptions): Pr
 }
 
 function readWeights(path: string, field: string): Float64Array {
-  const m = readParticles(path, { field, space: 'M+' });
+  // a single column (header optional, e.g. `w`) read as data, not as a weights column
+  const m = readParticles(path, { field, space: 'M+', weightsColumn: false });
   if (m.d !== 1) throw new InputError(field, path, 'a single column of weights');
   return m.X;
 }

@@ -2,7 +2,7 @@ import { kernelSum } from '../backend/kernelSums.js';
 import { InputError } from '../core/errors.js';
 import { fdot } from '../core/math.js';
 import type { ParticleMeasure } from '../core/measure.js';
-import { particleMeasure } from '../core/measure.js';
+import { checkWeights, particleMeasure } from '../core/measure.js';
 import { rng } from '../core/rng.js';
 import type { Energy } from '../energies/energy.js';
 import { klEnergy } from '../energies/kl.js';
@@ -111,6 +111,51 @@ function makePotential(p: NonNullable<RunSpec['potential']>, target: Target, d: 
   };
 }
 
+/** The algorithm-specific top-level fields each algorithm reads; any other is refused, never silently ignored. */
+const USED_FIELDS: Record<RunSpec['algorithm'], readonly string[]> = {
+  langevin: ['tau', 'mala', 'bandwidth'],
+  svgd: ['tau'],
+  'mmd-flow': ['tau', 'noise'],
+  'ksd-descent': ['tau'],
+  ift: ['tau', 'eta', 'variant', 'alpha', 'beta', 'noise', 'space'],
+  wfr: ['tau', 'eta', 'alpha', 'beta'],
+  'birth-death': ['tau', 'eta', 'bandwidth'],
+  'inclusive-kl-mirror': ['eta', 'form'],
+  'fisher-rao': ['eta'],
+  'nw-force': ['tau'],
+  'mckean-vlasov': ['tau', 'potential', 'interaction', 'internal'],
+  custom: ['space', 'energy', 'transport', 'reaction', 'tau', 'eta', 'alpha', 'beta', 'noise', 'bandwidth', 'variant', 'mala'],
+};
+// `tau` and `eta` are not here: they are the generic step sizes of the transport and the
+// reaction part, kept in a spec when its algorithm changes, and reported only where used.
+const ALGORITHM_FIELDS = [
+  'alpha',
+  'beta',
+  'variant',
+  'noise',
+  'mala',
+  'bandwidth',
+  'form',
+  'potential',
+  'interaction',
+  'internal',
+  'energy',
+  'transport',
+  'reaction',
+  'space',
+] as const;
+
+/** Throws for a field the chosen algorithm would not use (so nothing is silently ignored). */
+function checkFieldsUsed(spec: RunSpec): void {
+  const alg = spec.algorithm;
+  const used = USED_FIELDS[alg];
+  for (const k of ALGORITHM_FIELDS) {
+    const v = spec[k];
+    if (v === undefined || used.includes(k) || (k === 'space' && v === 'P')) continue;
+    throw new InputError(k, v, `no "${k}" for algorithm "${alg}" (it reads: ${used.join(', ')})`);
+  }
+}
+
 /**
  * Turns a validated spec and the arrays it names into a flow, µ₀ and what to record.
  * Random draws (named µ₀, target samples) use `rng(seed, 0)`; step t uses `rng(seed, t + 1)`.
@@ -119,6 +164,7 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
   const seed = spec.seed ?? 0;
   const r0 = rng(seed, 0);
   const alg = spec.algorithm;
+  checkFieldsUsed(spec);
 
   // µ₀
   let mu0: ParticleMeasure;
@@ -127,6 +173,7 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
   if (!('name' in spec.init)) {
     const ip = data.initParticles;
     if (!ip) throw new InputError('init.particles', spec.init.particles, 'loaded particles (the caller must read the file)');
+    if (ip.w && (spec.init as { weights?: string }).weights) checkWeights('init.weights', ip.w, ip.X.length / ip.d, spec.space ?? 'P');
     mu0 = particleMeasure(ip.X, ip.d, ip.w, { field: 'init.particles', space: spec.space ?? 'P' });
   } else {
     const dist = makeTarget(stripKeys(spec.init, ['n']), 'init');
@@ -147,7 +194,10 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
     target = samplesTarget(ts.X, ts.d);
     Y = ts.X;
     yWeights = ts.w;
-    if (ts.w) particleMeasure(ts.X, ts.d, ts.w, { field: 'target.samples' });
+    if (ts.w) {
+      if ((spec.target as { weights?: string }).weights) checkWeights('target.weights', ts.w, ts.X.length / ts.d, 'P');
+      particleMeasure(ts.X, ts.d, ts.w, { field: 'target.samples' });
+    }
   } else {
     target = makeTarget(stripKeys(spec.target, ['m', 'resample']), 'target');
     const m = (spec.target.m as number | undefined) ?? mu0.n;
@@ -259,8 +309,14 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
       if (e.type === 'mmd' || e.type === 'inclusive-kl') {
         const t = needY();
         E = mmdEnergy({ kernel, Y: t.Y, d, yWeights: t.yWeights, resample: t.resample, force: e.type === 'mmd' ? e.force : 'witness' });
-      } else if (e.type === 'kl') E = klEnergy({ target: needScore(), estimator: e.estimator ?? 'langevin', bandwidth: e.bandwidth });
-      else if (e.type === 'ksd') E = ksdEnergy({ kernel, target: needScore() });
+      } else if (e.type === 'kl') {
+        const estimator = e.estimator ?? 'langevin';
+        // the KDE bandwidth: given in the energy, or at the top level, or the median heuristic where one is needed
+        const bw = e.bandwidth ?? spec.bandwidth ?? (estimator === 'blob' || spec.reaction ? median() : undefined);
+        E = klEnergy({ target: needScore(), estimator, bandwidth: bw });
+      } else if (e.type === 'ksd') E = ksdEnergy({ kernel, target: needScore() });
+      else if (!e.potential && !e.interaction && !e.internal)
+        throw new InputError('energy', e, 'a McKean–Vlasov energy with at least one of potential, interaction, internal');
       else
         E = mckeanVlasovEnergy({
           d,
@@ -274,14 +330,14 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
         transport =
           t.type === 'stein'
             ? { kind: 'stein', kernel: t.kernel ? toKernel(t.kernel, median, 'transport.kernel') : kernel, coef: spec.alpha }
-            : { kind: 'wasserstein', scheme: t.scheme, metric: t.metric, noise: t.noise ?? spec.noise, mala: t.mala, coef: spec.alpha };
+            : { kind: 'wasserstein', scheme: t.scheme, metric: t.metric, noise: t.noise ?? spec.noise, mala: t.mala ?? spec.mala, coef: spec.alpha };
       }
       let reaction: Reaction | undefined;
       if (spec.reaction) {
         const re = spec.reaction;
         reaction =
           re.type === 'mmd'
-            ? { kind: 'mmd', spherical: re.spherical, variant: re.variant, kernel, coef: spec.beta }
+            ? { kind: 'mmd', spherical: re.spherical ?? (spec.space ?? 'P') === 'P', variant: re.variant ?? spec.variant, kernel, coef: spec.beta }
             : { kind: re.type, coef: spec.beta };
       }
       cfg = { space: spec.space ?? 'P', energy: E, transport, reaction, tau: transport ? tau : undefined, eta: reaction ? eta : undefined };
@@ -308,6 +364,8 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
     for (let i = 0; i < mu.n; i++) mass += mu.w[i]!;
     const normalised = { ...mu, w: mu.w.map((x) => x / mass) };
     for (const m of metrics) {
+      // distances to π compare shapes: undefined for the zero measure (M+ flows can reach it)
+      if (!(mass > 0) && (m === 'mmd' || m === 'ksd' || m === 'w2')) continue;
       if (m === 'energy') row.energy = E0.provides.value ? E0.evaluate(mu, { value: true }).value : undefined;
       else if (m === 'mmd') row.mmd = Math.sqrt(Math.max(0, mmdSquared(recordKernel, normalised, yMeasure!)));
       else if (m === 'ksd') row.ksd = Math.sqrt(Math.max(0, ksdSquared(recordKernel, normalised, target.score!(mu.X))));
@@ -327,12 +385,14 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
     return row;
   };
 
+  const { tau: _tau, eta: _eta, ...rest } = spec;
   const resolved = {
-    ...spec,
+    ...rest,
     target: resolvedTarget,
     kernel: kernelToSpec(kernel),
-    tau,
-    eta,
+    // the step sizes only where the geometry has the part that uses them
+    ...(cfg.transport ? { tau } : {}),
+    ...(cfg.reaction ? { eta } : {}),
     steps: spec.steps ?? 100,
     seed,
     out: spec.out ?? 'out/',

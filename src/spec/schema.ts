@@ -14,7 +14,7 @@ export const kernelSpec = z
   .strictObject({
     type: z.enum(['gaussian', 'imq', 'laplace', 'matern32', 'energy']).describe('kernel family'),
     sigma: z
-      .union([z.number().finite().positive(), z.literal('median')])
+      .union([z.number().finite().positive(), z.literal('median')], { error: 'expected a bandwidth σ > 0 or "median"' })
       .optional()
       .describe('bandwidth σ > 0, or "median" (median heuristic on the initial particles and target samples; the value used is reported)'),
     beta: positive('exponent β (imq: (1 + r²/σ²)^-β, default 0.5; energy: -r^β with β in (0, 2), default 1)').optional(),
