@@ -91,6 +91,8 @@ export async function runSpecFile(rawSpec: unknown, opts: RunCommandOptions): Pr
   let diverged: string | undefined;
   let last: { state: { t: number; mu: ParticleMeasure } } | null = null;
   const history: HistoryRow[] = [];
+  let qpUnconverged = 0;
+  let qpWorstKkt = 0;
   const d0 = built.mu0.d;
   const pathIdx = Array.from({ length: Math.min(PATHS, built.mu0.n) }, (_, k) => Math.floor((k * built.mu0.n) / Math.min(PATHS, built.mu0.n)));
   const paths: number[][] = pathIdx.map(() => []);
@@ -112,8 +114,12 @@ export async function runSpecFile(rawSpec: unknown, opts: RunCommandOptions): Pr
         last = { state };
         bar?.update(state.t, row);
       },
-      onStep: (state) => {
+      onStep: (state, info) => {
         last = { state };
+        if (info.qp && !info.qp.converged) {
+          qpUnconverged++;
+          qpWorstKkt = Math.max(qpWorstKkt, info.qp.kkt);
+        }
         if (state.t % pathEvery === 0 || state.t === steps) addPaths(state.mu.X);
         if (state.t % 10 === 0) bar?.update(state.t);
       },
@@ -129,7 +135,11 @@ export async function runSpecFile(rawSpec: unknown, opts: RunCommandOptions): Pr
     } else throw e;
   }
   bar?.stop();
-  const files = writeRunOutputs(outDir, result, resolved, diverged);
+  const warnings: string[] = [];
+  if (qpUnconverged > 0)
+    warnings.push(`the exact MMD step's QP did not reach its KKT tolerance in ${qpUnconverged} step(s) (worst scaled residual ${qpWorstKkt.toExponential(2)})`);
+  for (const w of warnings) opts.log?.(`measureflow: warning: ${w}\n`);
+  const files = writeRunOutputs(outDir, result, resolved, diverged, warnings);
   files.push(...(await writeRunPlots(outDir, result, String(spec.algorithm), built.mu0, built.Y, paths)));
   return { outDir, files, result, resolved, diverged };
 }
@@ -150,6 +160,7 @@ export function writeRunOutputs(
   res: RunResult,
   resolved: Record<string, unknown>,
   diverged?: string,
+  warnings: string[] = [],
 ): string[] {
   const mu = res.final.mu;
   const { n, d } = mu;
@@ -159,6 +170,7 @@ export function writeRunOutputs(
     measureflow: packageVersion(),
     status: diverged ? 'diverged' : res.stopped ? 'interrupted' : 'completed',
     ...(diverged ? { error: diverged } : {}),
+    ...(warnings.length ? { warnings } : {}),
     stepsDone: res.stepsDone,
     n,
     d,
