@@ -12,6 +12,7 @@ export * from './core/rng.js';
 export * from './core/linalg.js';
 export * from './kernels/kernel.js';
 export * from './kernels/bandwidth.js';
+export * from './backend/engine.js';
 export * from './backend/kernelSums.js';
 export * from './backend/steinSums.js';
 export * from './backend/steinGrad.js';

@@ -1,4 +1,5 @@
 import type { Kernel } from '../kernels/kernel.js';
+import { getSumEngine } from './engine.js';
 import { kernelSumGradJs } from './kernelSumsJs.js';
 import { gaussianSumGradWasm } from './wasmKernels.js';
 
@@ -47,6 +48,8 @@ export function kernelSumGrad(
 ): void {
   const n = X.length / d;
   const m = Y.length / d;
+  const engine = getSumEngine();
+  if (engine?.kernelSumGrad?.(ker, X, Y, d, v, val, grad)) return;
   if (ker.kind === 'gaussian' && n * m >= WASM_MIN_PAIRS && gaussianSumGradWasm(ker.sigma, X, Y, d, v, val, grad) !== null) return;
   kernelSumGradJs(ker, X, Y, d, v, val, grad);
 }

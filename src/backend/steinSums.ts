@@ -1,4 +1,5 @@
 import type { Kernel } from '../kernels/kernel.js';
+import { getSumEngine } from './engine.js';
 import { steinKernelSumJs } from './kernelSumsJs.js';
 
 /**
@@ -22,5 +23,7 @@ export function steinKernelSum(
   out?: Float64Array,
 ): Float64Array {
   const n = X.length / d;
-  return steinKernelSumJs(ker, X, SX, Y, SY, d, v, out ?? new Float64Array(n));
+  const res = out ?? new Float64Array(n);
+  if (getSumEngine()?.steinKernelSum?.(ker, X, SX, Y, SY, d, v, res)) return res;
+  return steinKernelSumJs(ker, X, SX, Y, SY, d, v, res);
 }

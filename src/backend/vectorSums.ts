@@ -1,5 +1,6 @@
 import type { Kernel } from '../kernels/kernel.js';
 import { kernelProfile } from '../kernels/kernel.js';
+import { getSumEngine } from './engine.js';
 
 /**
  * Vector-valued kernel sum: out[i, :] = Σⱼ k(xᵢ, yⱼ) vⱼ G[j, :] for X [n, d], Y [m, d],
@@ -19,6 +20,7 @@ export function kernelSumVec(
   const n = X.length / d;
   const m = Y.length / d;
   const res = out ?? new Float64Array(n * p);
+  if (getSumEngine()?.kernelSumVec?.(ker, X, Y, d, v, G, p, res)) return res;
   res.fill(0);
   const gauss = ker.kind === 'gaussian' ? -0.5 / (ker.sigma * ker.sigma) : 0;
   for (let i = 0; i < n; i++) {
