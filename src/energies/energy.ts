@@ -57,6 +57,11 @@ export interface Energy {
    * exact MMD weight step (a QP) uses it; other energies are linearised.
    */
   quadraticWeights?: { readonly kernel: Kernel; b(X: Float64Array): Float64Array };
+  /**
+   * Set when the kernel sums are approximate (`sums` 'sliced' or 'features'): ξ, ∇ξ and F are
+   * unbiased estimates, and the exact MMD weight step (a QP with the n×n kernel matrix) is refused.
+   */
+  readonly approximate?: 'sliced' | 'features';
   /** Optional per-step variant (e.g. fresh target samples each iteration, as in the IFT code). */
   atStep?(r: Rng, t: number): Energy;
 }

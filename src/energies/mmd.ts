@@ -1,3 +1,5 @@
+import type { Sums } from '../backend/approxSums.js';
+import { resolveSums } from '../backend/approxSums.js';
 import { kernelSum, kernelSumGrad } from '../backend/kernelSums.js';
 import { InputError } from '../core/errors.js';
 import { fdot } from '../core/math.js';
@@ -8,6 +10,7 @@ import { checkAllFinite } from '../core/validate.js';
 import type { Kernel } from '../kernels/kernel.js';
 import { checkKernel } from '../kernels/kernel.js';
 import type { Energy, EnergyEval, EnergyRequest } from './energy.js';
+import { approxMmdEnergy } from './mmdApprox.js';
 
 export interface MmdEnergyOptions {
   kernel: Kernel;
@@ -24,6 +27,12 @@ export interface MmdEnergyOptions {
   force?: 'witness' | 'nadaraya-watson';
   /** Draw a fresh target sample Y [m, d] each step (the IFT authors' code does this). */
   resample?: (r: Rng, m: number) => Float64Array;
+  /**
+   * How the kernel sums are evaluated (default 'exact'): 'sliced' (energy kernel −|x − y|,
+   * P random directions) or 'features' (random Fourier features), see src/backend/approxSums.ts.
+   * With an approximate method F, ξ and ∇ξ are unbiased estimates (witness force only).
+   */
+  sums?: Sums;
 }
 
 /**
@@ -45,6 +54,11 @@ export function mmdEnergy(opts: MmdEnergyOptions): Energy {
   if (force !== 'witness' && force !== 'nadaraya-watson') throw new InputError('energy.force', force, "'witness' or 'nadaraya-watson'");
   if (force === 'nadaraya-watson' && kernel.kind === 'energy')
     throw new InputError('kernel.kind', kernel.kind, 'a positive kernel for the Nadaraya–Watson force (Z(x) = Σ wⱼ k(xⱼ, x) must be > 0)');
+  const sums = resolveSums(opts.sums, kernel);
+  if (sums.method !== 'exact') {
+    if (force !== 'witness') throw new InputError('energy.force', force, `'witness' with sums '${sums.method}' (the Nadaraya–Watson ratio of two estimated sums is biased and may divide by ≈ 0)`);
+    return approxMmdEnergy({ kernel, Y, d, nu, resample: opts.resample }, sums);
+  }
   const cYY = fdot(nu, kernelSum(kernel, Y, Y, d, nu));
 
   const energy: Energy = {

@@ -123,6 +123,12 @@ export function flow(config: FlowConfig): Flow {
     const needsXi = re.kind !== 'mmd' || re.variant === 'pgd' || !E.quadraticWeights;
     if (needsXi && !E.provides.xi)
       throw new InputError('reaction', re.kind, `an energy with pointwise first variation ξ(xᵢ) (${E.kind} has none here${E.diffusion > 0 ? ': give the entropy a KDE bandwidth' : ''})`);
+    if (re.kind === 'mmd' && (re.variant ?? 'exact') === 'exact' && E.approximate)
+      throw new InputError(
+        'reaction.variant',
+        'exact',
+        `'pgd' with sums '${E.approximate}' (the exact MMD step solves a QP with the n×n kernel matrix, which approximate sums exist to avoid)`,
+      );
     if (re.kind === 'mmd' && (re.variant ?? 'exact') === 'exact') {
       const k = re.kernel ?? E.quadraticWeights?.kernel;
       if (!k) throw new InputError('reaction.kernel', undefined, 'a kernel for the MMD geometry (the energy has none to default to)');

@@ -3,6 +3,7 @@
  * could build by hand from an energy, a geometry and a scheme — nothing more. Tests check
  * that each preset equals its explicit composition.
  */
+import type { Sums } from '../backend/approxSums.js';
 import { InputError } from '../core/errors.js';
 import type { Energy } from '../energies/energy.js';
 import { klEnergy } from '../energies/kl.js';
@@ -22,10 +23,12 @@ export interface SampleTarget {
   yWeights?: Float64Array;
   /** Redraw the m target samples every step (the IFT authors' convention). */
   resample?: (r: Rng, m: number) => Float64Array;
+  /** How the kernel sums against these samples are evaluated (default exact; see `mmdEnergy`). */
+  sums?: Sums;
 }
 
 const mmdOf = (kernel: Kernel, t: SampleTarget, force?: 'witness' | 'nadaraya-watson'): Energy =>
-  mmdEnergy({ kernel, Y: t.Y, d: t.d, yWeights: t.yWeights, resample: t.resample, force });
+  mmdEnergy({ kernel, Y: t.Y, d: t.d, yWeights: t.yWeights, resample: t.resample, force, ...(t.sums !== undefined ? { sums: t.sums } : {}) });
 
 /** Unadjusted Langevin (ULA): P · KL(µ‖π) · W · xᵢ ← xᵢ + τ s(xᵢ) + √(2τ) N(0, I); `mala` adds MH correction. */
 export function langevin(o: { target: ScoreModel; tau: number; mala?: boolean; bandwidth?: number }): FlowConfig {
