@@ -1,5 +1,6 @@
 import type { ResolvedSums } from '../backend/approxSums.js';
 import { approxSummer } from '../backend/approxSums.js';
+import { InputError } from '../core/errors.js';
 import type { ParticleMeasure } from '../core/measure.js';
 import type { Rng } from '../core/rng.js';
 import type { Kernel } from '../kernels/kernel.js';
@@ -46,6 +47,12 @@ export function approxMmdEnergy(o: ApproxMmdOptions, sums: ResolvedSums, stream 
     interacting: true,
     approximate: sums.method === 'features' ? 'features' : 'sliced',
     evaluate(mu: ParticleMeasure, req: EnergyRequest): EnergyEval {
+      if (req.grad && kernel.kind === 'laplace' && sums.method === 'features')
+        throw new InputError(
+          'sums',
+          'features',
+          "'exact' for gradients of the laplace kernel (its spectral law is Cauchy: E|ω|² = ∞, so the feature gradient has infinite variance; feature values are fine)",
+        );
       const { S, v } = sources(mu);
       const out: EnergyEval = {};
       const self = !req.at || req.at === mu.X;
