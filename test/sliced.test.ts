@@ -369,3 +369,68 @@ describe('flows with sliced sums', () => {
     }
   });
 });
+
+describe('sums in the run spec and the CLI', () => {
+  it('a spec with sums sliced runs MMD flow and records energy and MMD with the same sums; other algorithms refuse it', async () => {
+    const { parseSpec } = await import('../src/spec/schema.js');
+    const { buildRun } = await import('../src/spec/build.js');
+    const base = {
+      kernel: { type: 'energy' },
+      target: { name: 'gaussian', mean: [0, 0], cov: [[1, 0], [0, 1]], m: 60 },
+      init: { name: 'gaussian', mean: [2, 2], cov: [[1, 0], [0, 1]], n: 50 },
+      steps: 5,
+    };
+    const built = buildRun(parseSpec({ ...base, algorithm: 'mmd-flow', tau: 0.2, sums: { method: 'sliced', directions: 30, seed: 4 } }));
+    expect(built.resolved.sums).toEqual({ method: 'sliced', directions: 30, sampling: 'random', seed: 4 });
+    const row = built.measure(built.flow.init(built.mu0));
+    const Y = built.Y!;
+    const mu = built.mu0;
+    expect(row.mmd).toBe(Math.sqrt(mmdSquared({ kind: 'energy' }, mu, particleMeasure(Y, 2), { method: 'sliced', directions: 30, seed: 4 })));
+    const res = runFlow(built.flow, built.mu0, { steps: 5, seed: 0, every: 5, measure: built.measure });
+    expect(res.history.at(-1)!.mmd!).toBeLessThan(res.history[0]!.mmd!);
+    expect(() => buildRun(parseSpec({ ...base, algorithm: 'ift', sums: 'sliced', variant: 'pgd' }))).not.toThrow();
+    expect(() => buildRun(parseSpec({ ...base, algorithm: 'ift', sums: 'sliced' }))).toThrow(/reaction.variant: got "exact", expected 'pgd'/);
+    expect(() => buildRun(parseSpec({ ...base, algorithm: 'fisher-rao', sums: 'sliced' }))).toThrow(/sums: got "sliced", expected 'exact' for algorithm "fisher-rao"/);
+    expect(() => buildRun(parseSpec({ ...base, kernel: { type: 'gaussian', sigma: 1 }, algorithm: 'svgd', target: { name: 'gaussian', mean: [0, 0], cov: [[1, 0], [0, 1]] }, sums: 'features' }))).toThrow(
+      /sums: got "features", expected 'exact' for algorithm "svgd"/,
+    );
+    expect(() => buildRun(parseSpec({ ...base, algorithm: 'mmd-flow', sums: 'features' }))).toThrow(/kernel.kind: got "energy"/);
+    expect(() =>
+      buildRun(parseSpec({ ...base, algorithm: 'mmd-flow', sums: 'sliced', record: { kernel: { type: 'gaussian', sigma: 1 } } })),
+    ).toThrow(/record.kernel: got "gaussian"/);
+    expect(() => parseSpec({ ...base, algorithm: 'mmd-flow', sums: { method: 'sliced', directions: 0 } })).toThrow(/spec.sums/);
+  });
+
+  it('measureflow metrics --sums sliced / features', async () => {
+    const { main } = await import('../src/node/cli.js');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'mf-sliced-'));
+    const r = rng(8);
+    const rows = (n: number, shift: number) => Array.from({ length: n }, () => `${r.normal() + shift},${r.normal()}`).join('\n');
+    writeFileSync(join(dir, 'a.csv'), `x0,x1\n${rows(40, 0)}\n`);
+    writeFileSync(join(dir, 'b.csv'), `x0,x1\n${rows(30, 1)}\n`);
+    const call = async (...args: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await main(['node', 'measureflow', 'metrics', join(dir, 'a.csv'), join(dir, 'b.csv'), ...args], { out: (s) => void (out += s), err: (s) => void (err += s) });
+      return { code, out, err };
+    };
+    const exact = JSON.parse((await call('--kernel', 'energy', '--metrics', 'mmd,energy', '--json')).out);
+    const sl = JSON.parse((await call('--kernel', 'energy', '--metrics', 'mmd,energy', '--sums', 'sliced', '--directions', '2000', '--json')).out);
+    expect(sl.sums).toEqual({ method: 'sliced', directions: 2000, sampling: 'random', seed: 0 });
+    expect(sl.energyDistance).toBeCloseTo(sl.mmd ** 2, 10);
+    // 2000 directions in 2-D: relative error of a few percent at most
+    expect(Math.abs(sl.energyDistance / exact.energyDistance - 1)).toBeLessThan(0.1);
+    const ft = JSON.parse((await call('--kernel', 'gaussian', '--sigma', '1', '--metrics', 'mmd', '--sums', 'features', '--features', '4000', '--json')).out);
+    const ex2 = JSON.parse((await call('--kernel', 'gaussian', '--sigma', '1', '--metrics', 'mmd', '--json')).out);
+    expect(Math.abs(ft.mmd ** 2 - ex2.mmd ** 2)).toBeLessThan(4 * (2 / Math.sqrt(4000)));
+    const bad = await call('--kernel', 'gaussian', '--sigma', '1', '--metrics', 'mmd', '--sums', 'sliced');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/expected the energy kernel/);
+    const bad2 = await call('--directions', '10');
+    expect(bad2.code).toBe(2);
+    expect(bad2.err).toMatch(/--directions: got 10, expected nothing without --sums sliced/);
+  });
+});

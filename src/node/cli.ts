@@ -11,11 +11,14 @@ import { rng } from '../core/rng.js';
 import { medianBandwidth } from '../kernels/bandwidth.js';
 import type { Kernel } from '../kernels/kernel.js';
 import { KERNEL_KINDS, checkKernel } from '../kernels/kernel.js';
+import { resolveSums, SUMS_METHODS, sumsToSpec } from '../backend/approxSums.js';
+import { DIRECTION_SAMPLINGS } from '../backend/directions.js';
 import { ksdSquared } from '../metrics/ksd.js';
 import { energyDistance, mmdSquared, mmdSquaredUnbiased } from '../metrics/mmd.js';
 import { sinkhornDivergence } from '../metrics/sinkhorn.js';
 import { w2 } from '../metrics/w2.js';
 import { TARGET_NAMES, makeTarget } from '../targets/makeTarget.js';
+import { sumsFromFlags } from './sumsFlags.js';
 import { registerExperimentCommand } from './experimentCommand.js';
 import { readParticles, writeParticles } from './files.js';
 import { readSpecFile, runSpecFile } from './runCommand.js';
@@ -125,7 +128,13 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .option('--eps <x>', 'entropic regularisation ε of the Sinkhorn divergence (cost |x−y|²)', positiveNumber('--eps'), 0.01)
     .option('--target <t>', 'target for ksd: a name, a JSON object, or a .json file')
     .option('--json', 'print JSON on stdout')
+    .addOption(new Option('--sums <method>', 'kernel sums of mmd, mmd-unbiased, energy: exact (default), sliced (energy kernel/distance, P directions), features (random Fourier features)').choices(SUMS_METHODS))
+    .option('--directions <P>', 'sliced sums: number of directions (default 100)', positiveInt('--directions'))
+    .addOption(new Option('--sampling <s>', 'sliced sums: how directions are drawn (default random)').choices(DIRECTION_SAMPLINGS))
+    .option('--features <D>', 'feature sums: number of random frequencies (default 1000)', positiveInt('--features'))
+    .option('--sums-seed <n>', 'seed of the directions / frequencies (default 0)', nonNegativeInt('--sums-seed'))
     .action((a, b, o) => {
+      const sums = sumsFromFlags(o);
       const wanted = o.metrics.split(',').map((s) => s.trim());
       for (const m of wanted)
         if (!(METRICS as readonly string[]).includes(m)) throw new InputError('--metrics', m, `one of ${METRICS.join(', ')}`);
@@ -150,9 +159,10 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       );
       const out: Record<string, number> = {};
       for (const m of wanted) {
-        if (m === 'mmd') out.mmd = Math.sqrt(Math.max(0, mmdSquared(kernel, mu, nu!)));
-        else if (m === 'mmd-unbiased') out.mmdSquaredUnbiased = mmdSquaredUnbiased(kernel, mu, nu!);
-        else if (m === 'energy') out.energyDistance = energyDistance(mu, nu!);
+        if (m === 'mmd') out.mmd = Math.sqrt(Math.max(0, mmdSquared(kernel, mu, nu!, sums)));
+        else if (m === 'mmd-unbiased') out.mmdSquaredUnbiased = mmdSquaredUnbiased(kernel, mu, nu!, sums);
+        // the energy distance has its own kernel −|x−y|: sliced when asked, else exact
+        else if (m === 'energy') out.energyDistance = energyDistance(mu, nu!, sums?.method === 'sliced' ? sums : undefined);
         else if (m === 'w2') out.w2 = w2(mu, nu!);
         else if (m === 'sinkhorn') out.sinkhornDivergence = sinkhornDivergence(mu, nu!, { eps: o.eps }).divergence;
         else if (m === 'ksd') {
@@ -163,7 +173,14 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
           out.ksd = Math.sqrt(Math.max(0, ksdSquared(kernel, mu, t.score(mu.X))));
         }
       }
-      const info = { kernel: kernel.kind === 'energy' ? kernel : { ...kernel }, eps: wanted.includes('sinkhorn') ? o.eps : undefined, n: mu.n, m: nu?.n, d: mu.d };
+      const info = {
+        kernel: kernel.kind === 'energy' ? kernel : { ...kernel },
+        eps: wanted.includes('sinkhorn') ? o.eps : undefined,
+        n: mu.n,
+        m: nu?.n,
+        d: mu.d,
+        ...(sums ? { sums: sumsToSpec(resolveSums(sums, sums.method === 'sliced' ? { kind: 'energy' } : kernel)) } : {}),
+      };
       if (o.json) io.out(`${JSON.stringify({ ...out, ...info })}\n`);
       else {
         io.out(`kernel ${JSON.stringify(info.kernel)}  n=${mu.n}${nu ? ` m=${nu.n}` : ''} d=${mu.d}\n`);

@@ -1,3 +1,6 @@
+import type { ResolvedSums, Sums } from '../backend/approxSums.js';
+import { resolveSums, sumsToSpec } from '../backend/approxSums.js';
+import { FEATURE_KERNEL_KINDS } from '../backend/featureSums.js';
 import { kernelSum } from '../backend/kernelSums.js';
 import { InputError } from '../core/errors.js';
 import { fdot } from '../core/math.js';
@@ -226,12 +229,13 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
   const recordKernel = spec.record?.kernel ? toKernel(spec.record.kernel, median, 'record.kernel') : kernel;
   const tau = spec.tau ?? 0.1;
   const eta = spec.eta ?? 0.1;
+  const sums = resolveRunSums(spec, kernel);
 
   if (spec.space === 'M+' && alg !== 'ift' && alg !== 'custom')
     throw new InputError('space', spec.space, `'P' for algorithm "${alg}" (a preset on probability measures; only "ift" and "custom" run on M+)`);
   const needY = () => {
     if (!Y) throw new InputError('target', spec.target, `target samples for algorithm "${alg}" (a samples file or a distribution that can be sampled)`);
-    return { Y, d, yWeights, resample };
+    return { Y, d, yWeights, resample, ...(sums ? { sums } : {}) };
   };
   const needScore = () => {
     if (!target.score) throw new InputError('target', spec.target, `a target with a score ∇log π for algorithm "${alg}" (not a samples file)`);
@@ -308,7 +312,7 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
       let E: Energy;
       if (e.type === 'mmd' || e.type === 'inclusive-kl') {
         const t = needY();
-        E = mmdEnergy({ kernel, Y: t.Y, d, yWeights: t.yWeights, resample: t.resample, force: e.type === 'mmd' ? e.force : 'witness' });
+        E = mmdEnergy({ kernel, Y: t.Y, d, yWeights: t.yWeights, resample: t.resample, force: e.type === 'mmd' ? e.force : 'witness', ...(sums ? { sums } : {}) });
       } else if (e.type === 'kl') {
         const estimator = e.estimator ?? 'langevin';
         // the KDE bandwidth: given in the energy, or at the top level, or the median heuristic where one is needed
@@ -352,6 +356,12 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
   const metrics = spec.record?.metrics ?? wantedDefault.filter((m) => m !== 'mmd' || yMeasure);
   for (const m of metrics) {
     if ((m === 'mmd' || m === 'w2') && !yMeasure) throw new InputError('record.metrics', m, 'a target with samples for this metric');
+    if (m === 'mmd' && sums && !sumsCanSum(sums, recordKernel))
+      throw new InputError(
+        'record.kernel',
+        recordKernel.kind,
+        `a kernel that sums '${sums.method}' can evaluate (${sums.method === 'sliced' ? 'energy with beta 1' : FEATURE_KERNEL_KINDS.join(', ')}): the recorded MMD uses the run's sums`,
+      );
     if (m === 'ksd' && !target.score) throw new InputError('record.metrics', m, 'a target with a score for KSD');
     if (m === 'ksd' && !STEIN_KERNEL_KINDS.includes(recordKernel.kind))
       throw new InputError('record.kernel', recordKernel.kind, `one of ${STEIN_KERNEL_KINDS.join(', ')} for KSD`);
@@ -367,7 +377,7 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
       // distances to π compare shapes: undefined for the zero measure (M+ flows can reach it)
       if (!(mass > 0) && (m === 'mmd' || m === 'ksd' || m === 'w2')) continue;
       if (m === 'energy') row.energy = E0.provides.value ? E0.evaluate(mu, { value: true }).value : undefined;
-      else if (m === 'mmd') row.mmd = Math.sqrt(Math.max(0, mmdSquared(recordKernel, normalised, yMeasure!)));
+      else if (m === 'mmd') row.mmd = Math.sqrt(Math.max(0, mmdSquared(recordKernel, normalised, yMeasure!, sums)));
       else if (m === 'ksd') row.ksd = Math.sqrt(Math.max(0, ksdSquared(recordKernel, normalised, target.score!(mu.X))));
       else if (m === 'w2') row.w2 = w2(normalised, yMeasure!);
       else if (m === 'ess') row.ess = effectiveSampleSize(mu.w);
@@ -401,8 +411,44 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
     ...(alg === 'ift' ? { variant: spec.variant ?? 'exact', alpha: spec.alpha ?? 1, beta: spec.beta ?? 1 } : {}),
     ...(alg === 'wfr' ? { alpha: spec.alpha ?? 1, beta: spec.beta ?? 1 } : {}),
     ...(alg === 'birth-death' ? { bandwidth: spec.bandwidth ?? median() } : {}),
+    ...(spec.sums !== undefined ? { sums: sums ? sumsToSpec(sums) : { method: 'exact' } } : {}),
   } as RunSpec & Record<string, unknown>;
   return { flow: f, mu0: init, target, Y, resolved, measure };
+}
+
+/** Algorithms whose kernel sums are those of the ½MMD² energy (the ones `sums` applies to). */
+const SUMS_ALGORITHMS = ['mmd-flow', 'ift', 'wfr', 'inclusive-kl-mirror', 'custom'] as const;
+
+/**
+ * The run's `sums` (undefined when absent or 'exact'), refused for algorithms whose kernel sums
+ * are not those of ½MMD² (Stein kernels, KDEs, interactions) or that need the exact kernel matrix.
+ */
+function resolveRunSums(spec: RunSpec, kernel: Kernel): ResolvedSums | undefined {
+  if (spec.sums === undefined) return undefined;
+  const method = typeof spec.sums === 'string' ? spec.sums : spec.sums.method;
+  const alg = spec.algorithm;
+  if (method !== 'exact') {
+    const why =
+      alg === 'fisher-rao'
+        ? 'its exact MMD weight step solves a QP with the n×n kernel matrix'
+        : alg === 'nw-force'
+          ? 'the Nadaraya–Watson force divides two kernel sums (biased with estimates)'
+          : alg === 'inclusive-kl-mirror' && spec.form === 'stein'
+            ? 'the Stein form sums the Langevin–Stein kernel'
+            : alg === 'custom' && spec.energy && spec.energy.type !== 'mmd' && spec.energy.type !== 'inclusive-kl'
+              ? `the ${spec.energy.type} energy does not sum the MMD kernel`
+              : !(SUMS_ALGORITHMS as readonly string[]).includes(alg)
+                ? 'only the ½MMD² energy has approximate sums (mmd-flow, ift with variant pgd, wfr, inclusive-kl-mirror with form samples, custom mmd/inclusive-kl)'
+                : null;
+    if (why) throw new InputError('sums', spec.sums, `'exact' for algorithm "${alg}" (${why})`);
+  }
+  const rs = resolveSums(spec.sums as Sums, kernel, 'sums');
+  return rs.method === 'exact' ? undefined : rs;
+}
+
+function sumsCanSum(s: ResolvedSums, k: Kernel): boolean {
+  if (s.method === 'sliced') return k.kind === 'energy' && (k.beta ?? 1) === 1;
+  return (FEATURE_KERNEL_KINDS as readonly string[]).includes(k.kind);
 }
 
 function makeInteraction(i: NonNullable<RunSpec['interaction']>, median: () => number): Interaction {

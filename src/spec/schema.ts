@@ -109,6 +109,19 @@ const reactionSpec = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('mmd'), spherical: z.boolean().optional(), variant: z.enum(['exact', 'pgd']).optional() }),
 ]);
 
+export const sumsSpec = z
+  .union([
+    z.enum(['exact', 'sliced', 'features']),
+    z.strictObject({
+      method: z.enum(['exact', 'sliced', 'features']).describe('exact O(n·m); sliced (energy kernel −|x−y| only); features (random Fourier features: gaussian, laplace, matern32, imq)'),
+      directions: z.number().int().positive().optional().describe('sliced: number of directions P (default 100)'),
+      sampling: z.enum(['random', 'orthogonal', 'qmc']).optional().describe('sliced: how the directions are drawn (default random)'),
+      features: z.number().int().positive().optional().describe('features: number of random frequencies D (default 1000)'),
+      seed: z.number().int().nonnegative().lt(2 ** 32).optional().describe('seed of the directions / frequencies (default 0; step t uses stream t + 1)'),
+    }),
+  ])
+  .describe('how the kernel sums of the ½MMD² energy and the recorded MMD are evaluated');
+
 export const METRIC_NAMES = ['energy', 'mmd', 'ksd', 'w2', 'ess', 'mass'] as const;
 
 export const runSpec = z
@@ -136,6 +149,7 @@ export const runSpec = z
     energy: energySpec.optional().describe('custom: the energy'),
     transport: transportSpec.optional().describe('custom: the transport part of the geometry'),
     reaction: reactionSpec.optional().describe('custom: the reaction part of the geometry'),
+    sums: sumsSpec.optional().describe('kernel sums: exact (default), sliced or features, with directions/features and seed'),
     record: z
       .strictObject({
         every: z.number().int().positive().optional().describe('record every k steps (default: ~100 records)'),
