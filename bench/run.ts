@@ -9,8 +9,11 @@
  * evaluation, which a busy machine disturbs less than the wall time. Ours is
  * single-threaded; numpy's BLAS is pinned to one thread too unless --numpy-threads default.
  *
+ * Then the sliced / random-feature kernel sums of bench/sliced.ts (scaling to n = 10⁶ and
+ * error against P), unless --no-sliced.
+ *
  * Options: --quick (first case only), --no-numpy, --no-ts (skip the TypeScript reference
- * rows), --numpy-threads N|default.
+ * rows), --numpy-threads N|default, --no-sliced.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -164,6 +167,11 @@ async function main(): Promise<void> {
         ),
       );
     }
+  }
+  const slicedPath = join(here, 'sliced.ts');
+  if (existsSync(slicedPath) && !flag('--no-sliced')) {
+    const mod = (await import(pathToFileURL(slicedPath).href)) as { benchSliced?: (o: { quick?: boolean }) => Promise<void> };
+    if (typeof mod.benchSliced === 'function') await mod.benchSliced({ quick: flag('--quick') });
   }
   console.log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }

@@ -104,6 +104,10 @@ describe('slicing constant and directions', () => {
     }
   });
 
+  it('qmc is refused above d = 10', () => {
+    expect(() => drawDirections(rng(1), 10, 11, 'qmc')).toThrow(/sums.sampling: got "qmc", expected 'orthogonal' or 'random' in d = 11/);
+  });
+
   it('orthogonal blocks are orthonormal', () => {
     const d = 6;
     const th = drawDirections(rng(3), 6, d, 'orthogonal');
@@ -381,7 +385,7 @@ describe('sums in the run spec and the CLI', () => {
       steps: 5,
     };
     const built = buildRun(parseSpec({ ...base, algorithm: 'mmd-flow', tau: 0.2, sums: { method: 'sliced', directions: 30, seed: 4 } }));
-    expect(built.resolved.sums).toEqual({ method: 'sliced', directions: 30, sampling: 'random', seed: 4 });
+    expect(built.resolved.sums).toEqual({ method: 'sliced', directions: 30, sampling: 'orthogonal', seed: 4 });
     const row = built.measure(built.flow.init(built.mu0));
     const Y = built.Y!;
     const mu = built.mu0;
@@ -419,7 +423,7 @@ describe('sums in the run spec and the CLI', () => {
     };
     const exact = JSON.parse((await call('--kernel', 'energy', '--metrics', 'mmd,energy', '--json')).out);
     const sl = JSON.parse((await call('--kernel', 'energy', '--metrics', 'mmd,energy', '--sums', 'sliced', '--directions', '2000', '--json')).out);
-    expect(sl.sums).toEqual({ method: 'sliced', directions: 2000, sampling: 'random', seed: 0 });
+    expect(sl.sums).toEqual({ method: 'sliced', directions: 2000, sampling: 'orthogonal', seed: 0 });
     expect(sl.energyDistance).toBeCloseTo(sl.mmd ** 2, 10);
     // 2000 directions in 2-D: relative error of a few percent at most
     expect(Math.abs(sl.energyDistance / exact.energyDistance - 1)).toBeLessThan(0.1);

@@ -25,7 +25,7 @@ export interface SumsOptions {
   method: SumsMethod;
   /** sliced: number of directions P (default 100). */
   directions?: number;
-  /** sliced: how the directions are drawn (default 'random'); see `DirectionSampling`. */
+  /** sliced: how the directions are drawn (default 'orthogonal'); see `DirectionSampling`. */
   sampling?: DirectionSampling;
   /** features: number of random frequencies D (default 1000). */
   features?: number;
@@ -70,7 +70,7 @@ export function resolveSums(s: Sums | ResolvedSums | undefined, ker: Kernel, fie
   const features = int('features', o.features, DEFAULT_FEATURES, 1);
   const seed = int('seed', o.seed, 0, 0);
   if (seed >= 2 ** 32) throw new InputError(`${field}.seed`, seed, 'an integer < 2^32');
-  const sampling = o.sampling ?? 'random';
+  const sampling = o.sampling ?? 'orthogonal';
   if (!DIRECTION_SAMPLINGS.includes(sampling)) throw new InputError(`${field}.sampling`, sampling, `one of ${DIRECTION_SAMPLINGS.join(', ')}`);
   if (o.method !== 'sliced' && (o.directions !== undefined || o.sampling !== undefined))
     throw new InputError(`${field}.${o.directions !== undefined ? 'directions' : 'sampling'}`, o.directions ?? o.sampling, `nothing for method '${o.method}' (directions are for 'sliced')`);

@@ -2,9 +2,9 @@
  * Argsort of float64 keys in O(N) — the sort of the sliced kernel sums, which runs once per
  * direction on the n + m projected points. Two exact algorithms:
  *
- * - `sort` (fast path): the keys are quantised monotonically to 32 bits,
- *   q = ⌊(k − min)·(2³² − 1)/(max − min)⌋ (non-decreasing in k), sorted by q in three
- *   least-significant-digit radix passes of 11 bits carrying the exact keys along, and the
+ * - `sort` (fast path): the keys are quantised monotonically to 2h bits (about 16N quanta),
+ *   q = ⌊(k − min)·(2^{2h} − 1)/(max − min)⌋ (non-decreasing in k), sorted by q in two
+ *   least-significant-digit radix passes of h bits, and the
  *   result is finished by an insertion sort on the exact keys, which only reorders keys that
  *   share a quantum (a handful at these sizes). When that finish would move more than 4N
  *   elements (keys crowded into few quanta, e.g. a far outlier), it falls back to:
@@ -21,7 +21,7 @@ export class Argsorter {
   private jB = new Uint32Array(0);
   private kA = new Float64Array(0);
   private kB = new Float64Array(0);
-  private readonly qcount = new Uint32Array(3 * 2048);
+  private qcount = new Uint32Array(0);
 
   /**
    * Sorts keys[0..N): returns `order` (keys[order[0]] ≤ keys[order[1]] ≤ …) and `sorted`
@@ -37,12 +37,12 @@ export class Argsorter {
       this.kA = new Float64Array(N);
       this.kB = new Float64Array(N);
     }
-    let q = this.qA;
-    let q2 = this.qB;
-    let ix = this.jA;
-    let ix2 = this.jB;
-    let ks = this.kA;
-    let ks2 = this.kB;
+    const q = this.qA;
+    const q2 = this.qB;
+    const ix = this.jA;
+    const ix2 = this.jB;
+    const ks = this.kA;
+    const ks2 = this.kB;
     let mn = Infinity;
     let mx = -Infinity;
     for (let i = 0; i < N; i++) {
@@ -58,41 +58,44 @@ export class Argsorter {
       }
       return { order: ix.subarray(0, N), sorted: ks.subarray(0, N) };
     }
-    // (1 − 2⁻⁵²) keeps (max − min)·scale below 2³² after rounding
-    const scale = (4294967295 / (mx - mn)) * (1 - 2 ** -52);
+    // Quantise to `bits` = 2·h bits, h = clamp(⌈log₂N⌉/2 + 2, 8, 16): about 16N quanta, so
+    // few keys share one, sorted in two radix passes of h bits.
+    const h = Math.min(16, Math.max(8, Math.ceil(Math.log2(Math.max(2, N)) / 2) + 2));
+    const H = 1 << h;
+    const mask = H - 1;
+    const top = 2 ** (2 * h) - 1;
+    // (1 − 2⁻⁵²) keeps (max − min)·scale ≤ top after rounding
+    const scale = (top / (mx - mn)) * (1 - 2 ** -52);
+    if (this.qcount.length < 2 * H) this.qcount = new Uint32Array(2 * H);
     const cnt = this.qcount;
-    cnt.fill(0);
+    cnt.fill(0, 0, 2 * H);
     for (let i = 0; i < N; i++) {
       const v = keys[i]!;
-      const t = ((v - mn) * scale) >>> 0;
+      const t = Math.floor((v - mn) * scale);
       q[i] = t;
-      ix[i] = i;
-      ks[i] = v;
-      cnt[t & 2047]!++;
-      cnt[2048 + ((t >>> 11) & 2047)]!++;
-      cnt[4096 + (t >>> 22)]!++;
+      cnt[t & mask]!++;
+      cnt[H + (t >>> h)]!++;
     }
-    for (let p = 0; p < 3; p++) {
+    for (let p = 0; p < 2; p++) {
       let s = 0;
-      for (let b = p * 2048; b < (p + 1) * 2048; b++) {
+      for (let b = p * H; b < (p + 1) * H; b++) {
         const c = cnt[b]!;
         cnt[b] = s;
         s += c;
       }
     }
-    for (let p = 0; p < 3; p++) {
-      const sh = 11 * p;
-      const off = 2048 * p;
-      for (let i = 0; i < N; i++) {
-        const t = q[i]!;
-        const pos = cnt[off + ((t >>> sh) & 2047)]!++;
-        q2[pos] = t;
-        ix2[pos] = ix[i]!;
-        ks2[pos] = ks[i]!;
-      }
-      [q, q2] = [q2, q];
-      [ix, ix2] = [ix2, ix];
-      [ks, ks2] = [ks2, ks];
+    // two passes (low digit, high digit), carrying index and exact key
+    for (let i = 0; i < N; i++) {
+      const t = q[i]!;
+      const pos = cnt[t & mask]!++;
+      q2[pos] = t;
+      ix2[pos] = i;
+      ks2[pos] = keys[i]!;
+    }
+    for (let i = 0; i < N; i++) {
+      const pos = cnt[H + (q2[i]! >>> h)]!++;
+      ix[pos] = ix2[i]!;
+      ks[pos] = ks2[i]!;
     }
     // finish: insertion sort on the exact keys (moves only within a quantum)
     let moves = 0;

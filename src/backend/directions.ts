@@ -12,7 +12,12 @@ import type { Rng } from '../core/rng.js';
  * - `qmc`: randomised quasi-Monte-Carlo. d = 2: the angles φ + πk/P (k < P) with one uniform
  *   φ (equispaced on the half circle, which suffices since the 1-D Riesz sums are even in θ);
  *   d ≥ 3: a Halton sequence (first d primes) shifted by one uniform vector modulo 1
- *   (Cranley–Patterson), mapped to N(0, I) by the inverse normal CDF and normalised.
+ *   (Cranley–Patterson), mapped to N(0, I) by the inverse normal CDF and normalised; refused for
+ *   d > 10, where Halton coordinates in large prime bases are strongly correlated for P ≪ base
+ *   (measured at d = 100, P = 100: 3× the gradient error of `random`).
+ * Measured (`npm run bench`, n = m = 300, P = 100, relative RMS gradient error): d = 2 random
+ * 8·10⁻², orthogonal 2.5·10⁻², qmc 2.3·10⁻³; d = 10: 0.40, 0.12, 0.27; d = 100: 1.2, 0.43, 3.7.
+ * The default of the `sums` option is `orthogonal`.
  */
 export type DirectionSampling = 'random' | 'orthogonal' | 'qmc';
 export const DIRECTION_SAMPLINGS: readonly DirectionSampling[] = ['random', 'orthogonal', 'qmc'];
@@ -21,6 +26,8 @@ export const DIRECTION_SAMPLINGS: readonly DirectionSampling[] = ['random', 'ort
 export function drawDirections(r: Rng, P: number, d: number, sampling: DirectionSampling = 'random'): Float64Array {
   if (!Number.isSafeInteger(P) || P < 1) throw new InputError('sums.directions', P, 'an integer >= 1');
   if (!DIRECTION_SAMPLINGS.includes(sampling)) throw new InputError('sums.sampling', sampling, `one of ${DIRECTION_SAMPLINGS.join(', ')}`);
+  if (sampling === 'qmc' && d > 10)
+    throw new InputError('sums.sampling', 'qmc', `'orthogonal' or 'random' in d = ${d} > 10 (the Halton points are strongly correlated there: 3× the random error measured at d = 100)`);
   const th = new Float64Array(P * d);
   if (d === 1) {
     for (let p = 0; p < P; p++) th[p] = r.uniform() < 0.5 ? -1 : 1;

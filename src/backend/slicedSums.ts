@@ -95,21 +95,28 @@ export function slicedRieszSums(o: SlicedRieszOptions): number {
       // centre the keys: the value formula then cancels at the scale of the spread only
       const c = 0.5 * (sorted[0]! + sorted[N - 1]!);
       let Mtot = 0;
-      for (let e = 0; e < N; e++) {
-        const j = order[e]!;
-        if (j < Ns) Mtot += v[j]! * (sorted[e]! - c);
-      }
+      if (val)
+        for (let e = 0; e < N; e++) {
+          const j = order[e]!;
+          if (j < Ns) Mtot += v[j]! * (sorted[e]! - c);
+        }
       let Cm = 0; // Σ v over keys < current group
       let Mm = 0; // Σ v·t over keys < current group
       let e = 0;
       while (e < N) {
         const t = sorted[e]!;
         let g1 = e + 1;
-        while (g1 < N && sorted[g1] === t) g1++;
-        let Cg = 0;
-        for (let f = e; f < g1; f++) {
-          const j = order[f]!;
-          if (j < Ns) Cg += v[j]!;
+        let Cg: number;
+        if (g1 < N && sorted[g1] === t) {
+          while (g1 < N && sorted[g1] === t) g1++;
+          Cg = 0;
+          for (let f = e; f < g1; f++) {
+            const j = order[f]!;
+            if (j < Ns) Cg += v[j]!;
+          }
+        } else {
+          const j = order[e]!;
+          Cg = j < Ns ? v[j]! : 0;
         }
         const tc = t - c;
         const Mg = Cg * tc;

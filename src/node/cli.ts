@@ -130,7 +130,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .option('--json', 'print JSON on stdout')
     .addOption(new Option('--sums <method>', 'kernel sums of mmd, mmd-unbiased, energy: exact (default), sliced (energy kernel/distance, P directions), features (random Fourier features)').choices(SUMS_METHODS))
     .option('--directions <P>', 'sliced sums: number of directions (default 100)', positiveInt('--directions'))
-    .addOption(new Option('--sampling <s>', 'sliced sums: how directions are drawn (default random)').choices(DIRECTION_SAMPLINGS))
+    .addOption(new Option('--sampling <s>', 'sliced sums: how directions are drawn (default orthogonal)').choices(DIRECTION_SAMPLINGS))
     .option('--features <D>', 'feature sums: number of random frequencies (default 1000)', positiveInt('--features'))
     .option('--sums-seed <n>', 'seed of the directions / frequencies (default 0)', nonNegativeInt('--sums-seed'))
     .action((a, b, o) => {

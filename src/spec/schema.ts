@@ -115,7 +115,7 @@ export const sumsSpec = z
     z.strictObject({
       method: z.enum(['exact', 'sliced', 'features']).describe('exact O(n·m); sliced (energy kernel −|x−y| only); features (random Fourier features: gaussian, laplace, matern32, imq)'),
       directions: z.number().int().positive().optional().describe('sliced: number of directions P (default 100)'),
-      sampling: z.enum(['random', 'orthogonal', 'qmc']).optional().describe('sliced: how the directions are drawn (default random)'),
+      sampling: z.enum(['random', 'orthogonal', 'qmc']).optional().describe('sliced: how the directions are drawn (default orthogonal)'),
       features: z.number().int().positive().optional().describe('features: number of random frequencies D (default 1000)'),
       seed: z.number().int().nonnegative().lt(2 ** 32).optional().describe('seed of the directions / frequencies (default 0; step t uses stream t + 1)'),
     }),
