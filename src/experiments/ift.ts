@@ -4,6 +4,8 @@
  * known by samples; the loss is MMD² (squared, V-statistic, the kernel of the flow) to a fixed
  * test sample of π. Pure: one (method, run) at a time, deterministic in (settings, method, run).
  */
+import type { SumsOptions } from '../backend/approxSums.js';
+import { approxSummer, resolveSums } from '../backend/approxSums.js';
 import { kernelSum } from '../backend/kernelSums.js';
 import { DivergenceError } from '../core/errors.js';
 import { fdot } from '../core/math.js';
@@ -22,6 +24,9 @@ import type { IftMethod, IftSettings, RunCurve, RunHooks, TrajectoryDetail } fro
 
 /** Stream of `rng(seed, ·)` that draws the random 100-D mixture (fixed across runs, as in the authors' code). */
 export const TARGET_STREAM = 0xffffffff;
+
+/** Stream of `rng(runSeed, ·)`-seeded sums that draws the loss's directions / frequencies (fixed for a run). */
+export const LOSS_STREAM = 0xfffffffe;
 
 /** Weight below which a particle counts as vanished: 10⁻³ of the uniform weight (as in the trajectory plots). */
 export const VANISH_FACTOR = 1e-3;
@@ -48,7 +53,7 @@ export interface IftProblem {
 
 /** The problem of an IFT experiment (the 100-D mixture is drawn from `rng(seed, TARGET_STREAM)`). */
 export function iftProblem(s: IftSettings): IftProblem {
-  if (s.experiment === 'ift-mixture-100d') {
+  if (s.experiment === 'ift-mixture-100d' || (s.experiment === 'sliced-mmd' && s.dim === 100)) {
     const d = 100;
     const t = paperMixture100d(rng(s.seed, TARGET_STREAM));
     // Plotting plane: e₁ ∥ m₁, e₂ ⊥ e₁ in span(m₁, m₂).
@@ -92,6 +97,7 @@ export function iftProblem(s: IftSettings): IftProblem {
         'π = mixture of 3 Gaussians in ℝ¹⁰⁰ with equal weights, ‖mₖ‖ = 20 in random directions, Σₖ = D + PPᵀ (D diagonal ~ U[0.5, 5], P 100×10 ~ U[0, 1]), drawn once from the seed; µ₀ = N(0, I).',
     };
   }
+  // sliced-mmd in 2-D uses the 2-D mixture problem
   const t = s.experiment === 'ift-gaussian-2d' ? paperGaussian2d() : paperMixture2d();
   return {
     d: 2,
@@ -134,7 +140,7 @@ export function iftMethodLabel(method: IftMethod, s: Pick<IftSettings, 'variant'
 export function iftFlow(s: IftSettings, method: IftMethod, target: SampleTarget, kernel: Kernel): Flow {
   const noise = s.noiseLevel > 0 ? { level: s.noiseLevel, until: s.noiseUntil } : undefined;
   if (s.convention === 'authors-code') {
-    const energy = mmdEnergy({ kernel, Y: target.Y, d: target.d, resample: target.resample });
+    const energy = mmdEnergy({ kernel, Y: target.Y, d: target.d, resample: target.resample, ...(target.sums !== undefined ? { sums: target.sums } : {}) });
     switch (method) {
       case 'mmd-flow':
         return authorsCodeFlow({ energy, lr: s.tau });
@@ -177,6 +183,29 @@ export function mmdToSample(kernel: Kernel, T: Float64Array, d: number): (X: Flo
   };
 }
 
+/** Particles drawn in the trajectory plots (more make the SVG unwieldy). */
+const SHOWN_PARTICLES = 2000;
+
+/**
+ * MMD² between Σwᵢδ_{xᵢ} and the uniform sample T estimated with approximate sums (sliced or
+ * features) from the fixed stream `LOSS_STREAM` of `sums.seed`: one set of directions for every
+ * call, so successive records are comparable. Cost per call O(P·(N log N + N·d)), N = n + |T|.
+ */
+export function approxMmdToSample(kernel: Kernel, sums: SumsOptions, T: Float64Array, d: number): (X: Float64Array, w: Float64Array) => number {
+  const summer = approxSummer(kernel, resolveSums(sums, kernel), d, LOSS_STREAM);
+  const p = T.length / d;
+  return (X, w) => {
+    const n = w.length;
+    const S = new Float64Array(X.length + T.length);
+    S.set(X);
+    S.set(T, X.length);
+    const v = new Float64Array(n + p);
+    v.set(w);
+    v.fill(-1 / p, n);
+    return Math.max(0, summer.sum({ S, v, nq: 0, quad: true }));
+  };
+}
+
 /**
  * One (method, run) of an IFT experiment. Run r draws, from `rng(runSeed(seed, r), 0)` and in
  * this order, µ₀'s n particles, the m target samples Y and the test sample; every method of run r
@@ -187,14 +216,22 @@ export function runIftTask(s: IftSettings, method: IftMethod, run: number, hooks
   const seed = runSeed(s.seed, run);
   const prob = iftProblem(s);
   const { d } = prob;
-  const kernel: Kernel = { kind: 'gaussian', sigma: s.sigma };
+  const kernel: Kernel = s.kernel === 'energy' ? { kind: 'energy' } : { kind: 'gaussian', sigma: s.sigma };
   const r0 = rng(seed, 0);
   const X0 = prob.sampleInit(r0, s.n);
   const Y = prob.sample(r0, s.m);
   const T = prob.sample(r0, s.testSize);
-  const target: SampleTarget = { Y, d, ...(s.targetSamples === 'redrawn' ? { resample: (r: Rng, m: number) => prob.sample(r, m) } : {}) };
+  // approximate sums: the run's seed draws the directions (all methods of the run share them)
+  const sums: SumsOptions | undefined = s.sums ? { ...s.sums, seed } : undefined;
+  const target: SampleTarget = {
+    Y,
+    d,
+    ...(s.targetSamples === 'redrawn' ? { resample: (r: Rng, m: number) => prob.sample(r, m) } : {}),
+    ...(sums ? { sums } : {}),
+  };
   const f = iftFlow(s, method, target, kernel);
-  const loss = mmdToSample(kernel, s.lossSample === 'test' ? T : Y, d);
+  const lossT = s.lossSample === 'test' ? T : Y;
+  const loss = sums ? approxMmdToSample(kernel, sums, lossT, d) : mmdToSample(kernel, lossT, d);
   const k = stepsPerIteration(method);
   const iterations = Math.floor(s.steps / k);
   const every = s.recordEvery / k;
@@ -234,15 +271,16 @@ export function runIftTask(s: IftSettings, method: IftMethod, run: number, hooks
     diverged = e.message;
   }
   const elapsedMs = nowMs() - t0;
-  const finals = weightStats(last.w);
+  const finals = { ...weightStats(last.w), msPerIteration: elapsedMs / Math.max(1, iterations) };
   let trajectory: TrajectoryDetail | undefined;
   if (detail) {
     const shown = Math.min(s.m, 500);
     trajectory = {
       target: prob.project(Y.subarray(0, shown * d)),
-      initial: prob.project(X0),
-      final: prob.project(last.X),
-      finalW: last.w.slice(),
+      // at most 2000 particles are drawn (i.i.d. draws: the first ones are a random subset)
+      initial: prob.project(X0.subarray(0, Math.min(s.n, SHOWN_PARTICLES) * d)),
+      final: prob.project(last.X.subarray(0, Math.min(s.n, SHOWN_PARTICLES) * d)),
+      finalW: last.w.slice(0, Math.min(s.n, SHOWN_PARTICLES)),
       paths: pathRows.map((p) => Float64Array.from(p)),
       xLabel: prob.xLabel,
       yLabel: prob.yLabel,

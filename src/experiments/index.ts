@@ -7,16 +7,16 @@ import { InputError } from '../core/errors.js';
 import type { MethodCurve, MethodInfo } from './aggregate.js';
 import { finalStep, formatMeanStd, tableSteps, valueAt } from './aggregate.js';
 import { runDoubleWellTask } from './doubleWell.js';
-import { iftMethodLabel, iftProblem, runIftTask, runSeed, TARGET_STREAM } from './ift.js';
+import { iftMethodLabel, iftProblem, LOSS_STREAM, runIftTask, runSeed, TARGET_STREAM } from './ift.js';
 import { stepMapping } from './settings.js';
-import type { ExperimentName, ExperimentSettings, ExperimentTask, IftMethod, RunCurve, RunHooks } from './types.js';
+import type { ExperimentName, ExperimentSettings, ExperimentTask, IftMethod, IftSettings, RunCurve, RunHooks } from './types.js';
 
 export * from './aggregate.js';
 export * from './settings.js';
 export * from './types.js';
 export { authorsCodeFlow } from './authorsCode.js';
 export { gibbsCdf, gibbsDensity, ksToGibbs, runDoubleWellTask } from './doubleWell.js';
-export { iftFlow, iftMethodLabel, iftProblem, mmdToSample, runIftTask, runSeed, stepsPerIteration, TARGET_STREAM, weightStats } from './ift.js';
+export { iftFlow, iftMethodLabel, iftProblem, LOSS_STREAM, mmdToSample, runIftTask, runSeed, stepsPerIteration, TARGET_STREAM, weightStats } from './ift.js';
 
 /** Titles of the experiments. */
 export const EXPERIMENT_TITLES: Record<ExperimentName, string> = {
@@ -24,6 +24,7 @@ export const EXPERIMENT_TITLES: Record<ExperimentName, string> = {
   'ift-mixture-2d': 'IFT paper §4: 2-D Gaussian mixture target',
   'ift-mixture-100d': 'IFT paper §4: 100-D Gaussian mixture, IFT vs WFR vs MMD flow',
   'double-well-langevin': 'Double-well Langevin: particles settling into exp(−V)/Z',
+  'sliced-mmd': 'Sliced MMD flow vs IFT at the field’s size: energy kernel, sliced kernel sums',
 };
 
 /** The methods an experiment compares, in plotting order. */
@@ -46,7 +47,16 @@ export function runExperimentTask(task: ExperimentTask, hooks: RunHooks = {}): R
 /** Axis title of the loss. */
 export function lossLabel(s: ExperimentSettings): string {
   if (s.experiment === 'double-well-langevin') return 'KS distance sup|F_N − F| to exp(−V)/Z';
-  return s.lossSample === 'test' ? `MMD² to a fixed test sample of π (${s.testSize} points)` : `MMD² to the training sample Y (${s.m} points) = 2F`;
+  const est = s.sums ? `, ${sumsPhrase(s)}` : '';
+  return s.lossSample === 'test' ? `MMD² to a fixed test sample of π (${s.testSize} points${est})` : `MMD² to the training sample Y (${s.m} points${est}) = 2F`;
+}
+
+/** How the loss and the flows' kernel sums are estimated, for labels and the report. */
+export function sumsPhrase(s: IftSettings): string {
+  if (!s.sums) return 'exact kernel sums';
+  return s.sums.method === 'sliced'
+    ? `estimated by sliced sums with ${s.sums.directions} ${s.sums.sampling} directions`
+    : `estimated by ${s.sums.features} random Fourier features`;
 }
 
 /** The seeds of the runs (run r → `rng(seed, r).nextUint32()`). */
@@ -75,10 +85,19 @@ export function resolvedConfig(s: ExperimentSettings): Record<string, unknown> {
   return {
     ...base,
     problem: iftProblem(s).description,
-    kernel: { kind: 'gaussian', sigma: s.sigma, formula: `k(x, y) = exp(−|x − y|²/(2σ²)) = exp(−γ|x − y|²), γ = ${1 / (2 * s.sigma * s.sigma)}` },
+    kernel:
+      s.kernel === 'energy'
+        ? { kind: 'energy', formula: 'k(x, y) = −|x − y| (MMD² = energy distance)' }
+        : { kind: 'gaussian', sigma: s.sigma, formula: `k(x, y) = exp(−|x − y|²/(2σ²)) = exp(−γ|x − y|²), γ = ${1 / (2 * s.sigma * s.sigma)}` },
+    sums: s.sums
+      ? {
+          ...s.sums,
+          rule: `${sumsPhrase(s)}; run r draws them from rng(runSeed, t + 1) in step t (all methods of a run share them) and the loss from the fixed stream ${LOSS_STREAM} of rng(runSeed, ·), the same for every record and method`,
+        }
+      : { method: 'exact' },
     counting: 'one IFT/WFR iteration = 2 steps: IFT and WFR run ⌊steps/2⌋ iterations, plotted at x = 2·iteration',
     updates: map,
-    ...(s.experiment === 'ift-mixture-100d' ? { target: { stream: TARGET_STREAM, rule: 'paperMixture100d(rng(seed, 0xffffffff)), the same for every run' } } : {}),
+    ...(s.experiment === 'ift-mixture-100d' || s.dim === 100 ? { target: { stream: TARGET_STREAM, rule: 'paperMixture100d(rng(seed, 0xffffffff)), the same for every run' } } : {}),
   };
 }
 
@@ -112,8 +131,9 @@ export function reportSummary(s: ExperimentSettings, curves: readonly MethodCurv
   }
   const map = stepMapping(s);
   const reduced = s.experiment === 'ift-mixture-100d';
+  const kernelText = s.kernel === 'energy' ? 'energy kernel k = −|x − y|' : `Gaussian kernel σ = ${s.sigma}`;
   p.push(
-    `${iftProblem(s).description} n = ${s.n} particles, m = ${s.m} target samples (${s.targetSamples === 'fixed' ? 'one fixed draw per run' : 'a fresh draw every iteration'}), Gaussian kernel σ = ${s.sigma}; ${s.runs} runs, ${s.steps} steps.${reduced ? ` Reduced size by default (the paper/authors: n = m = 10⁴, 9000 steps, noise off after 4000, 20 runs — reachable with --n 10000 --m 10000 --steps 9000 --noise-until 4000 --runs 20 --test-size 10000).` : ''}`,
+    `${iftProblem(s).description} n = ${s.n} particles, m = ${s.m} target samples (${s.targetSamples === 'fixed' ? 'one fixed draw per run' : 'a fresh draw every iteration'}), ${kernelText}, ${sumsPhrase(s)}; ${s.runs} runs, ${s.steps} steps.${reduced ? ` Reduced size by default (the paper/authors: n = m = 10⁴, 9000 steps, noise off after 4000, 20 runs — reachable with --n 10000 --m 10000 --steps 9000 --noise-until 4000 --runs 20 --test-size 10000).` : ''}`,
   );
   p.push(
     `Convention: ${s.convention}. Positions: ${map.transport.rule}. IFT weight step: ${map.mmdStep.rule}. WFR weight step: ${map.klStep.rule}. Noisy MMD flow: ${map.noise}.`,
@@ -134,9 +154,21 @@ export function reportSummary(s: ExperimentSettings, curves: readonly MethodCurv
   if (facts.length > 0) p.push(`${facts.join('; ')}.`);
   const wf = finals.ift;
   if (wf) p.push(`IFT, final weights (mean over runs): ${(100 * wf.vanishedFraction!).toFixed(1)} % of the particles vanished (w < 10⁻³/n); effective sample size ${(100 * wf.essFraction!).toFixed(1)} % of n.`);
+  const times = curves
+    .filter((c) => finals[c.method]?.msPerIteration !== undefined)
+    .map((c) => `${c.label} ${formatMs(finals[c.method]!.msPerIteration!)}`);
+  if (times.length > 0) p.push(`Time per iteration (mean over runs, wall clock in its worker, including the loss records): ${times.join('; ')}.`);
+  if (s.sums)
+    p.push(
+      `Approximate kernel sums: the flows' F, ξ and ∇ξ and the loss are unbiased estimates (${sumsPhrase(s)}); the loss uses one fixed set of directions/frequencies for every record and method, so curves are comparable, but it is not the exact MMD² (which is O(n²) at this size).`,
+    );
   const div = curves.filter((c) => c.diverged.length > 0);
   if (div.length > 0) p.push(`Diverged runs: ${div.map((c) => `${c.label}: ${c.diverged.length} (${c.diverged[0]!.message})`).join('; ')}.`);
   return p.join('\n\n');
+}
+
+function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toPrecision(3)} s` : `${ms.toPrecision(3)} ms`;
 }
 
 /** Mean over runs of each method's final scalars (`RunCurve.finals`). */

@@ -39,6 +39,13 @@ export interface ExperimentOverrides {
   recordEvery?: number;
   methods?: readonly string[];
   pathParticles?: number;
+  /** sliced-mmd: dimension (2 or 100). */
+  d?: number;
+  kernel?: 'gaussian' | 'energy';
+  sums?: 'exact' | 'sliced' | 'features';
+  directions?: number;
+  sampling?: 'random' | 'orthogonal' | 'qmc';
+  features?: number;
 }
 
 /** The flag spelling of each override, for error messages. */
@@ -62,6 +69,12 @@ export const OVERRIDE_FLAGS: Record<keyof ExperimentOverrides, string> = {
   recordEvery: '--record-every',
   methods: '--methods',
   pathParticles: '--path-particles',
+  d: '--d',
+  kernel: '--kernel',
+  sums: '--sums',
+  directions: '--directions',
+  sampling: '--sampling',
+  features: '--features',
 };
 
 /**
@@ -73,6 +86,7 @@ export const DEFAULT_RUNS: Record<ExperimentName, number> = {
   'ift-mixture-2d': 24,
   'ift-mixture-100d': 2,
   'double-well-langevin': 16,
+  'sliced-mmd': 1,
 };
 
 /** Most recorded points per curve when `--record-every` is not given. */
@@ -81,6 +95,7 @@ const MAX_RECORDS: Record<ExperimentName, number> = {
   'ift-mixture-2d': 300,
   'ift-mixture-100d': 100,
   'double-well-langevin': 100,
+  'sliced-mmd': 50,
 };
 
 /** Candidate record intervals: all even and dividing 1000, so steps 1000 and 3000 are always recorded. */
@@ -128,6 +143,12 @@ const DOUBLE_WELL_UNUSED: (keyof ExperimentOverrides)[] = [
   'testSize',
   'lossSample',
   'pathParticles',
+  'd',
+  'kernel',
+  'sums',
+  'directions',
+  'sampling',
+  'features',
 ];
 
 /**
@@ -182,8 +203,36 @@ function checkSeed(s: number): number {
  * η = 20/n (the authors' relative weight step 2·lr_·n = 20); authors-code convention lr = n and
  * lr_ = 10/n, which are exactly 10⁴ and 0.001 at the paper's n = 10⁴.
  */
-export function iftDefaults(name: IftExperimentName, convention: Convention, n?: number): Omit<IftSettings, 'experiment' | 'methods'> {
+export function iftDefaults(name: IftExperimentName, convention: Convention, n?: number, dim: 2 | 100 = 2): Omit<IftSettings, 'experiment' | 'methods'> {
   const authors = convention === 'authors-code';
+  if (name === 'sliced-mmd') {
+    // energy kernel −|x−y|: |∇ξ| ≤ 2 whatever n, so τ is a distance per step (tuned at n = 1000–2000:
+    // τ = 1 in 2-D, 10 in 100-D); ξ varies by O(1) across particles, so η = 1/n moves O(1/n) weight
+    const nn = n ?? 100_000;
+    return {
+      runs: DEFAULT_RUNS[name],
+      seed: 0,
+      steps: 200,
+      n: nn,
+      m: nn,
+      sigma: 10,
+      tau: dim === 2 ? 1 : 10,
+      eta: 1 / nn,
+      etaKl: 1,
+      noiseLevel: 0,
+      noiseUntil: 0,
+      variant: 'pgd',
+      targetSamples: 'fixed',
+      convention,
+      testSize: Math.min(nn, 10_000),
+      lossSample: 'test',
+      recordEvery: 20,
+      pathParticles: 10,
+      dim,
+      kernel: 'energy',
+      sums: { method: 'sliced', directions: 100, sampling: 'orthogonal' },
+    };
+  }
   if (name === 'ift-mixture-100d') {
     const nn = n ?? 500;
     return {
@@ -232,9 +281,11 @@ export function iftDefaults(name: IftExperimentName, convention: Convention, n?:
 function resolveIft(name: IftExperimentName, o: ExperimentOverrides): IftSettings {
   const convention = checkChoice('--convention', o.convention ?? 'paper', CONVENTIONS);
   const n = o.n === undefined ? undefined : checkInt('--n', o.n, 1);
-  const d = iftDefaults(name, convention, n);
+  if (o.d !== undefined && name !== 'sliced-mmd') throw new InputError('--d', o.d, `nothing: ${name} has a fixed dimension (--d is for sliced-mmd)`);
+  if (o.d !== undefined && o.d !== 2 && o.d !== 100) throw new InputError('--d', o.d, '2 or 100 (the 2-D mixture or the 100-D mixture of the IFT paper)');
+  const d = iftDefaults(name, convention, n, (o.d ?? 2) as 2 | 100);
   const steps = checkInt('--steps', o.steps ?? d.steps, 2);
-  let methods: IftMethod[] = [...IFT_METHODS];
+  let methods: IftMethod[] = name === 'sliced-mmd' ? ['mmd-flow', 'ift'] : [...IFT_METHODS];
   if (o.methods !== undefined) {
     if (o.methods.length === 0) throw new InputError('--methods', '', `a comma-separated list of ${IFT_METHODS.join(', ')}`);
     for (const m of o.methods) checkChoice('--methods', m, IFT_METHODS);
@@ -265,6 +316,33 @@ function resolveIft(name: IftExperimentName, o: ExperimentOverrides): IftSetting
     methods,
     pathParticles: Math.min(checkInt('--path-particles', o.pathParticles ?? d.pathParticles, 0), d.n),
   };
+  const kernel = checkChoice('--kernel', o.kernel ?? d.kernel ?? 'gaussian', ['gaussian', 'energy'] as const);
+  if (kernel === 'energy' && o.sigma !== undefined) throw new InputError('--sigma', o.sigma, 'nothing with --kernel energy (−|x − y| has no bandwidth)');
+  const method = checkChoice('--sums', o.sums ?? d.sums?.method ?? 'exact', ['exact', 'sliced', 'features'] as const);
+  if (method !== 'sliced' && (o.directions !== undefined || o.sampling !== undefined))
+    throw new InputError(o.directions !== undefined ? '--directions' : '--sampling', o.directions ?? o.sampling, 'nothing without --sums sliced');
+  if (method !== 'features' && o.features !== undefined) throw new InputError('--features', o.features, 'nothing without --sums features');
+  if (method === 'sliced' && kernel !== 'energy')
+    throw new InputError('--sums', 'sliced', "--kernel energy (the sliced sums are for k = −|x − y|; use --sums features for the Gaussian kernel)");
+  if (method === 'features' && kernel !== 'gaussian') throw new InputError('--sums', 'features', '--kernel gaussian (the energy kernel has no random Fourier features; use --sums sliced)');
+  if (method !== 'exact' && s.variant === 'exact' && s.methods.includes('ift'))
+    throw new InputError('--variant', 'exact', `'pgd' with --sums ${method} (the exact MMD step solves a QP with the n×n kernel matrix)`);
+  if (method !== 'exact' && s.noiseLevel > 0 && s.methods.includes('mmd-flow-noise') && s.convention === 'authors-code')
+    throw new InputError('--convention', 'authors-code', `'paper' with --sums ${method} and noise (the authors' cloud-perturbing noise is not implemented with approximate sums)`);
+  const sums =
+    method === 'sliced'
+      ? { method, directions: checkInt('--directions', o.directions ?? d.sums?.directions ?? 100, 1), sampling: checkChoice('--sampling', o.sampling ?? d.sums?.sampling ?? 'orthogonal', ['random', 'orthogonal', 'qmc'] as const) }
+      : method === 'features'
+        ? { method, features: checkInt('--features', o.features ?? 1000, 1) }
+        : undefined;
+  if (sums?.method === 'sliced' && sums.sampling === 'qmc' && (d.dim ?? (name === 'ift-mixture-100d' ? 100 : 2)) > 10)
+    throw new InputError('--sampling', 'qmc', "'orthogonal' or 'random' above d = 10");
+  const extra: Partial<IftSettings> = {
+    ...(d.dim !== undefined ? { dim: d.dim } : {}),
+    ...(kernel !== 'gaussian' ? { kernel } : {}),
+    ...(sums ? { sums } : {}),
+  };
+  Object.assign(s, extra);
   if (s.lossSample === 'train' && s.targetSamples === 'redrawn')
     throw new InputError('--loss-sample', 'train', "'test' with --target-samples redrawn (there is no fixed training sample to measure against)");
   return s;

@@ -5,7 +5,7 @@
  */
 
 /** Names of the experiments. */
-export const EXPERIMENT_NAMES = ['ift-gaussian-2d', 'ift-mixture-2d', 'ift-mixture-100d', 'double-well-langevin'] as const;
+export const EXPERIMENT_NAMES = ['ift-gaussian-2d', 'ift-mixture-2d', 'ift-mixture-100d', 'double-well-langevin', 'sliced-mmd'] as const;
 export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
 
 /** The IFT-paper experiments (everything but the double well). */
@@ -80,6 +80,16 @@ export interface IftSettings {
   readonly methods: readonly IftMethod[];
   /** Particles of run 0 whose paths are recorded for the trajectory plots. */
   readonly pathParticles: number;
+  /** Dimension of `sliced-mmd` (2: the 2-D mixture problem, 100: the 100-D one); absent elsewhere. */
+  readonly dim?: 2 | 100;
+  /** Kernel family: `gaussian` (σ = sigma; the default of the IFT experiments) or `energy` (−|x − y|). Absent = gaussian. */
+  readonly kernel?: 'gaussian' | 'energy';
+  /**
+   * Approximate kernel sums of the flows and the loss (absent = exact): sliced directions for the
+   * energy kernel, random Fourier features for the Gaussian one. Run r uses the seed of the run for
+   * its directions (step t: stream t + 1; the loss: a fixed stream, the same for every record and method).
+   */
+  readonly sums?: { readonly method: 'sliced' | 'features'; readonly directions?: number; readonly sampling?: 'random' | 'orthogonal' | 'qmc'; readonly features?: number };
 }
 
 /** Resolved settings of the double-well Langevin demo (seed 004). */

@@ -22,6 +22,9 @@ Experiments:
                         (n = m = 500, 2000 steps); paper size: --n 10000 --m 10000 --steps 9000 --noise-until 4000
                         --runs 20 --test-size 10000
   double-well-langevin  Langevin on V(x) = (x² − 1)²: 2000 particles from N(0, 0.05²), dt = 0.005, 2000 steps
+  sliced-mmd            MMD flow vs IFT (pgd) with the energy kernel and sliced kernel sums at n = m = 10⁵
+                        (--d 2: the 2-D mixture, τ = 1; --d 100: the 100-D mixture, τ = 10), 200 steps, P = 100
+                        orthogonal directions (--directions), loss = sliced MMD² to a 10⁴-point test sample
 
 One IFT/WFR iteration counts as two steps (paper §4): they run ⌊steps/2⌋ iterations.
 --convention authors-code reads --tau/--eta/--eta-kl as the released code's lr/lr_ (positions
@@ -60,6 +63,12 @@ export function registerExperimentCommand(
     .option('--methods <list>', 'comma-separated subset of mmd-flow,mmd-flow-noise,ift,wfr')
     .option('--path-particles <k>', 'particles of run 0 whose paths are drawn (default 10)', nonNegativeInt('--path-particles'))
     .option('--seed <n>', 'master seed (run r uses rng(seed, r))', nonNegativeInt('--seed'))
+    .addOption(new Option('--d <d>', 'sliced-mmd: dimension, 2 or 100 (default 2)').argParser(positiveInt('--d')))
+    .addOption(new Option('--kernel <k>', 'kernel family (default gaussian; sliced-mmd: energy)').choices(['gaussian', 'energy'] as const))
+    .addOption(new Option('--sums <method>', 'kernel sums: exact, sliced (energy kernel), features (Gaussian kernel); default exact (sliced-mmd: sliced)').choices(['exact', 'sliced', 'features'] as const))
+    .option('--directions <P>', 'sliced sums: directions per step (default 100)', positiveInt('--directions'))
+    .addOption(new Option('--sampling <s>', 'sliced sums: directions drawn random, orthogonal (default) or qmc').choices(['random', 'orthogonal', 'qmc'] as const))
+    .option('--features <D>', 'feature sums: random Fourier features (default 1000)', positiveInt('--features'))
     .option('--workers <k>', `worker threads (default ${availableParallelism()}: the available parallelism)`, positiveInt('--workers'))
     .option('--out <dir>', 'output folder (default out/experiments/NAME)')
     .option('--json', 'print a JSON summary on stdout')
@@ -86,6 +95,12 @@ export function registerExperimentCommand(
         methods: o.methods === undefined ? undefined : o.methods.split(',').map((x) => x.trim()),
         pathParticles: o.pathParticles,
         seed: o.seed,
+        d: o.d,
+        kernel: o.kernel,
+        sums: o.sums,
+        directions: o.directions,
+        sampling: o.sampling,
+        features: o.features,
       };
       for (const k of Object.keys(overrides) as (keyof ExperimentOverrides)[]) if (overrides[k] === undefined) delete overrides[k];
       const settings = resolveSettings(name, overrides);
