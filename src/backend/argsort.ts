@@ -21,13 +21,17 @@ export class Argsorter {
   private jB = new Uint32Array(0);
   private kA = new Float64Array(0);
   private kB = new Float64Array(0);
+  private pA = new Float64Array(0);
+  private pB = new Float64Array(0);
   private qcount = new Uint32Array(0);
 
   /**
-   * Sorts keys[0..N): returns `order` (keys[order[0]] ≤ keys[order[1]] ≤ …) and `sorted`
-   * (sorted[i] = keys[order[i]]), views into internal storage valid until the next call.
+   * Sorts keys[0..N): returns `order` (keys[order[0]] ≤ keys[order[1]] ≤ …), `sorted`
+   * (sorted[i] = keys[order[i]]) and, when a `payload` [N] is given, `sortedPayload`
+   * (payload[order[i]]; carried through the passes instead of gathered). Views into internal
+   * storage, valid until the next call.
    */
-  sort(keys: Float64Array, N: number = keys.length): { order: Uint32Array; sorted: Float64Array } {
+  sort(keys: Float64Array, N: number = keys.length, payload?: Float64Array): { order: Uint32Array; sorted: Float64Array; sortedPayload: Float64Array } {
     if (N > this.qcap) {
       this.qcap = N;
       this.qA = new Uint32Array(N);
@@ -37,6 +41,14 @@ export class Argsorter {
       this.kA = new Float64Array(N);
       this.kB = new Float64Array(N);
     }
+    if (payload && N > this.pA.length) {
+      this.pA = new Float64Array(N);
+      this.pB = new Float64Array(N);
+    }
+    const pl = payload ?? this.pA;
+    const ps = this.pA;
+    const ps2 = this.pB;
+    const carry = !!payload;
     const q = this.qA;
     const q2 = this.qB;
     const ix = this.jA;
@@ -55,8 +67,9 @@ export class Argsorter {
       for (let i = 0; i < N; i++) {
         ix[i] = i;
         ks[i] = keys[i]!;
+        if (carry) ps[i] = pl[i]!;
       }
-      return { order: ix.subarray(0, N), sorted: ks.subarray(0, N) };
+      return { order: ix.subarray(0, N), sorted: ks.subarray(0, N), sortedPayload: ps.subarray(0, carry ? N : 0) };
     }
     // Quantise to `bits` = 2·h bits, h = clamp(⌈log₂N⌉/2 + 2, 8, 16): about 16N quanta, so
     // few keys share one, sorted in two radix passes of h bits.
@@ -85,17 +98,34 @@ export class Argsorter {
       }
     }
     // two passes (low digit, high digit), carrying index and exact key
-    for (let i = 0; i < N; i++) {
-      const t = q[i]!;
-      const pos = cnt[t & mask]!++;
-      q2[pos] = t;
-      ix2[pos] = i;
-      ks2[pos] = keys[i]!;
-    }
-    for (let i = 0; i < N; i++) {
-      const pos = cnt[H + (q2[i]! >>> h)]!++;
-      ix[pos] = ix2[i]!;
-      ks[pos] = ks2[i]!;
+    if (carry) {
+      for (let i = 0; i < N; i++) {
+        const t = q[i]!;
+        const pos = cnt[t & mask]!++;
+        q2[pos] = t;
+        ix2[pos] = i;
+        ks2[pos] = keys[i]!;
+        ps2[pos] = pl[i]!;
+      }
+      for (let i = 0; i < N; i++) {
+        const pos = cnt[H + (q2[i]! >>> h)]!++;
+        ix[pos] = ix2[i]!;
+        ks[pos] = ks2[i]!;
+        ps[pos] = ps2[i]!;
+      }
+    } else {
+      for (let i = 0; i < N; i++) {
+        const t = q[i]!;
+        const pos = cnt[t & mask]!++;
+        q2[pos] = t;
+        ix2[pos] = i;
+        ks2[pos] = keys[i]!;
+      }
+      for (let i = 0; i < N; i++) {
+        const pos = cnt[H + (q2[i]! >>> h)]!++;
+        ix[pos] = ix2[i]!;
+        ks[pos] = ks2[i]!;
+      }
     }
     // finish: insertion sort on the exact keys (moves only within a quantum)
     let moves = 0;
@@ -104,25 +134,29 @@ export class Argsorter {
       const v = ks[i]!;
       if (v >= ks[i - 1]!) continue;
       const id = ix[i]!;
+      const pv = ps[i]!;
       let j = i - 1;
       while (j >= 0 && ks[j]! > v) {
         ks[j + 1] = ks[j]!;
         ix[j + 1] = ix[j]!;
+        ps[j + 1] = ps[j]!;
         j--;
         moves++;
       }
       ks[j + 1] = v;
       ix[j + 1] = id;
+      ps[j + 1] = pv;
       if (moves > limit) {
         const order = this.argsort(keys, N);
         for (let k = 0; k < N; k++) {
           ix[k] = order[k]!;
           ks[k] = keys[order[k]!]!;
+          if (carry) ps[k] = pl[order[k]!]!;
         }
         break;
       }
     }
-    return { order: ix.subarray(0, N), sorted: ks.subarray(0, N) };
+    return { order: ix.subarray(0, N), sorted: ks.subarray(0, N), sortedPayload: ps.subarray(0, carry ? N : 0) };
   }
 
   private cap = 0;

@@ -84,6 +84,10 @@ export function slicedRieszSums(o: SlicedRieszOptions): number {
   const sorter = (sharedSorter ??= new Argsorter());
   let V = 0;
   for (let j = 0; j < Ns; j++) V += v[j]!;
+  // coefficients of all N points (0 for separate queries), carried through the sort
+  const vAll = Z ? new Float64Array(N) : v;
+  if (Z) vAll.set(v);
+  const qOff = Z ? Ns : 0;
   let quadSum = 0;
   for (let p0 = 0; p0 < P; p0 += B) {
     const nb = Math.min(B, P - p0);
@@ -91,33 +95,19 @@ export function slicedRieszSums(o: SlicedRieszOptions): number {
     if (Z) projectBlock(Z, p, d, theta, p0, nb, proj, N, Ns);
     for (let b = 0; b < nb; b++) {
       const keys = proj.subarray(b * N, (b + 1) * N);
-      const { order, sorted } = sorter.sort(keys, N);
+      const { order, sorted, sortedPayload: sv } = sorter.sort(keys, N, vAll);
       // centre the keys: the value formula then cancels at the scale of the spread only
       const c = 0.5 * (sorted[0]! + sorted[N - 1]!);
       let Mtot = 0;
-      if (val)
-        for (let e = 0; e < N; e++) {
-          const j = order[e]!;
-          if (j < Ns) Mtot += v[j]! * (sorted[e]! - c);
-        }
+      if (val) for (let e = 0; e < N; e++) Mtot += sv[e]! * (sorted[e]! - c);
       let Cm = 0; // Σ v over keys < current group
       let Mm = 0; // Σ v·t over keys < current group
       let e = 0;
       while (e < N) {
         const t = sorted[e]!;
         let g1 = e + 1;
-        let Cg: number;
-        if (g1 < N && sorted[g1] === t) {
-          while (g1 < N && sorted[g1] === t) g1++;
-          Cg = 0;
-          for (let f = e; f < g1; f++) {
-            const j = order[f]!;
-            if (j < Ns) Cg += v[j]!;
-          }
-        } else {
-          const j = order[e]!;
-          Cg = j < Ns ? v[j]! : 0;
-        }
+        let Cg = sv[e]!;
+        while (g1 < N && sorted[g1] === t) Cg += sv[g1++]!;
         const tc = t - c;
         const Mg = Cg * tc;
         const Cp = V - Cm - Cg;
@@ -125,8 +115,7 @@ export function slicedRieszSums(o: SlicedRieszOptions): number {
         const der = Cp - Cm;
         const value = -(tc * Cm - Mm + Mp - tc * Cp);
         for (let f = e; f < g1; f++) {
-          const j = order[f]!;
-          const q = Z ? j - Ns : j;
+          const q = order[f]! - qOff;
           if (q < 0 || q >= p) continue;
           if (G) G[b * p + q] = der;
           if (val) val[q] = val[q]! + scale * value;
