@@ -438,3 +438,56 @@ describe('sums in the run spec and the CLI', () => {
     expect(bad2.err).toMatch(/--directions: got 10, expected nothing without --sums sliced/);
   });
 });
+
+describe('experiment sliced-mmd', () => {
+  it('resolves its defaults and refuses inconsistent flags', async () => {
+    const { resolveSettings } = await import('../src/experiments/index.js');
+    const s = resolveSettings('sliced-mmd') as import('../src/experiments/types.js').IftSettings;
+    expect(s).toMatchObject({ n: 100000, m: 100000, dim: 2, kernel: 'energy', tau: 1, eta: 1e-5, variant: 'pgd', methods: ['mmd-flow', 'ift'], testSize: 10000 });
+    expect(s.sums).toEqual({ method: 'sliced', directions: 100, sampling: 'orthogonal' });
+    expect(resolveSettings('sliced-mmd', { d: 100, n: 1000, directions: 20 })).toMatchObject({ dim: 100, tau: 10, eta: 1e-3, sums: { directions: 20 } });
+    expect(() => resolveSettings('sliced-mmd', { d: 3 })).toThrow(/--d: got 3, expected 2 or 100/);
+    expect(() => resolveSettings('ift-mixture-2d', { d: 2 })).toThrow(/--d/);
+    expect(() => resolveSettings('ift-mixture-2d', { sums: 'sliced' })).toThrow(/--sums: got "sliced", expected --kernel energy/);
+    expect(() => resolveSettings('sliced-mmd', { variant: 'exact' })).toThrow(/--variant: got "exact", expected 'pgd'/);
+    expect(() => resolveSettings('sliced-mmd', { sigma: 2 })).toThrow(/--sigma/);
+    expect(() => resolveSettings('ift-mixture-2d', { directions: 10 })).toThrow(/--directions: got 10, expected nothing without --sums sliced/);
+    expect(() => resolveSettings('sliced-mmd', { d: 100, sampling: 'qmc' })).toThrow(/--sampling/);
+    // the existing experiments are unchanged by default
+    expect(resolveSettings('ift-mixture-2d')).not.toHaveProperty('sums');
+    expect(resolveSettings('ift-mixture-100d', { kernel: 'energy', sums: 'sliced' })).toMatchObject({ kernel: 'energy', sums: { method: 'sliced' } });
+    expect(resolveSettings('ift-mixture-100d', { sums: 'features', features: 64 })).toMatchObject({ sums: { method: 'features', features: 64 } });
+  });
+
+  it('a small run decreases the sliced loss for both methods, deterministically, and reports the time per iteration', async () => {
+    const { resolveSettings, runExperimentTask, reportSummary, meanFinals, aggregateCurves, experimentMethods, lossLabel } = await import('../src/experiments/index.js');
+    const s = resolveSettings('sliced-mmd', { n: 400, steps: 20, recordEvery: 10 });
+    expect(lossLabel(s)).toMatch(/estimated by sliced sums with 100 orthogonal directions/);
+    const curves = (['mmd-flow', 'ift'] as const).map((method) => runExperimentTask({ settings: s, method, run: 0 }));
+    for (const c of curves) {
+      expect(c.loss.at(-1)!).toBeLessThan(0.05 * c.loss[0]!);
+      expect(c.finals.msPerIteration).toBeGreaterThan(0);
+    }
+    const again = runExperimentTask({ settings: s, method: 'ift', run: 0 });
+    expect(again.loss).toEqual(curves[1]!.loss);
+    const agg = aggregateCurves(experimentMethods(s), curves);
+    expect(reportSummary(s, agg, meanFinals(curves))).toMatch(/Time per iteration/);
+    // ift-mixture-2d with features for the Gaussian kernel runs too
+    const g = resolveSettings('ift-mixture-2d', { n: 50, steps: 4, recordEvery: 2, sums: 'features', features: 100, methods: ['ift'] });
+    expect(runExperimentTask({ settings: g, method: 'ift', run: 0 }).loss.length).toBe(3);
+  });
+
+  it('the README snippet runs', async () => {
+    const { mmdFlow } = await import('../src/presets/index.js');
+    const d = 2;
+    const r = rng(5);
+    const Y = r.fillNormal(new Float64Array(100 * d));
+    const mu = particleMeasure(r.fillNormal(new Float64Array(80 * d)), d);
+    const nu = particleMeasure(Y, d);
+    const E = mmdEnergy({ kernel: { kind: 'energy' }, Y, d, sums: { method: 'sliced', directions: 100, seed: 0 } });
+    const f = flow(mmdFlow({ kernel: { kind: 'energy' }, target: { Y, d, sums: 'sliced' }, tau: 1 }));
+    expect(E.evaluate(mu, { value: true }).value).toBeGreaterThan(0);
+    expect(f.step(rng(0, 1), f.init(mu))[0].t).toBe(1);
+    expect(energyDistance(mu, nu, 'sliced')).toBeGreaterThan(0);
+  });
+});
