@@ -9,6 +9,8 @@
  * 2. Error: relative RMS error of the sliced witness gradient against the exact sum at
  *    n = m = 1000 for P = 10, 100, 1000 random directions (slope in P, expected −½), and for
  *    orthogonal and QMC directions at P = 100 (QMC only where d ≤ 10); and the same for random Fourier features of a Gaussian kernel.
+ * 3. Time per iteration of ift-mixture-100d at n = m = 10⁴: exact Gaussian vs sliced energy
+ *    kernel vs Gaussian random features.
  */
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +20,8 @@ import { rng } from '../src/core/rng.js';
 import { mmdEnergy } from '../src/energies/mmd.js';
 import { flow } from '../src/flows/flow.js';
 import type { Kernel } from '../src/kernels/kernel.js';
+import { iftFlow, iftProblem, resolveSettings } from '../src/experiments/index.js';
+import type { IftSettings } from '../src/experiments/types.js';
 import { mmdFlow } from '../src/presets/index.js';
 
 const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
@@ -93,6 +97,46 @@ function gradError(d: number, n: number, kernel: Kernel, sums: Parameters<typeof
   return Math.sqrt(err / seeds / ref);
 }
 
+/**
+ * Wall and CPU time of one iteration of `ift-mixture-100d` at the paper's size (n = m = 10⁴,
+ * d = 100) for MMD flow and IFT (pgd): exact Gaussian sums (σ = 10, the experiment's kernel),
+ * the energy kernel with sliced sums (P = 100), the Gaussian kernel with D = 1000 features.
+ */
+function iftMixtureIteration(n: number, iters: number): string[][] {
+  const rows: string[][] = [];
+  for (const cfg of [
+    { label: 'gaussian σ=10, exact', o: {} },
+    { label: 'energy, sliced P=100', o: { kernel: 'energy' as const, sums: 'sliced' as const } },
+    { label: 'gaussian σ=10, features D=1000', o: { sums: 'features' as const } },
+  ]) {
+    const s = resolveSettings('ift-mixture-100d', { n, m: n, methods: ['mmd-flow', 'ift'], ...cfg.o }) as IftSettings;
+    const prob = iftProblem(s);
+    const r0 = rng(7, 0);
+    const X0 = prob.sampleInit(r0, n);
+    const Y = prob.sample(r0, n);
+    const kernel: Kernel = s.kernel === 'energy' ? { kind: 'energy' } : { kind: 'gaussian', sigma: s.sigma };
+    const row = [cfg.label];
+    for (const method of ['mmd-flow', 'ift'] as const) {
+      const f = iftFlow(s, method, { Y, d: prob.d, ...(s.sums ? { sums: { ...s.sums, seed: 1 } } : {}) }, kernel);
+      let st = f.init(particleMeasure(X0, prob.d));
+      const walls: number[] = [];
+      const cpus: number[] = [];
+      for (let k = 0; k < iters; k++) {
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        [st] = f.step(rng(0, k + 1), st);
+        walls.push(performance.now() - t0);
+        const c = process.cpuUsage(c0);
+        cpus.push((c.user + c.system) / 1000);
+      }
+      row.push(fmt(median(walls)), fmt(median(cpus)));
+      process.stderr.write('.');
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
 export async function benchSliced(o: { quick?: boolean } = {}): Promise<void> {
   const quick = !!o.quick;
   console.log(`\nSliced kernel sums: one MMD-flow step, energy kernel −|x−y|, P = 100 directions (orthogonal blocks, the default), n = m (load average ${loadavg().map((x) => x.toFixed(1)).join(' ')})`);
@@ -148,6 +192,12 @@ export async function benchSliced(o: { quick?: boolean } = {}): Promise<void> {
   process.stderr.write('\n');
   console.log(`Random Fourier features (Gaussian kernel): relative RMS gradient error, n = m = ${quick ? 200 : 500}`);
   console.log(table(['d', 'σ', 'D = 100', 'D = 1000', 'D = 10000', 'slope'], frows));
+
+  const nPaper = quick ? 1000 : 10000;
+  const irows = iftMixtureIteration(nPaper, quick ? 1 : 2);
+  process.stderr.write('\n');
+  console.log(`\nift-mixture-100d at n = m = ${nPaper} (the paper's size is 10⁴): one iteration (IFT = transport + pgd weight step), single-threaded`);
+  console.log(table(['sums', 'MMD flow ms', 'cpu', 'IFT ms', 'cpu'], irows));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await benchSliced({ quick: process.argv.includes('--quick') });

@@ -137,6 +137,7 @@ describe('measureflow experiment (tiny sizes, worker pool)', () => {
     { name: 'ift-mixture-2d', workers: 1, methods: ['ift', 'wfr'], figures: ['loss', 'trajectories-ift', 'trajectories-wfr'] },
     { name: 'ift-mixture-100d', workers: 2, methods: ['mmd-flow-noise', 'ift'], figures: ['loss', 'trajectories-mmd-flow-noise', 'trajectories-ift'] },
     { name: 'double-well-langevin', workers: 1, figures: ['loss', 'histograms'] },
+    { name: 'sliced-mmd', workers: 1, figures: ['loss', 'trajectories-mmd-flow', 'trajectories-ift'] },
   ];
   it('covers every experiment', () => {
     expect(cases.map((c) => c.name)).toEqual([...EXPERIMENT_NAMES]);

@@ -32,7 +32,7 @@ function exactRiesz(S: Float64Array, v: Float64Array, Z: Float64Array, d: number
 }
 
 /** Signed sources of µ − ν: [X; Y], [w; −b]. */
-function signed(X: Float64Array, w: Float64Array, Y: Float64Array, b: Float64Array, d: number) {
+function signed(X: Float64Array, w: Float64Array, Y: Float64Array, b: Float64Array, _d: number) {
   const S = new Float64Array(X.length + Y.length);
   S.set(X);
   S.set(Y, X.length);
