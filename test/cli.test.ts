@@ -39,7 +39,7 @@ describe('measureflow CLI', () => {
   it('run writes every documented output, and the result loads', async () => {
     const spec = {
       algorithm: 'mmd-flow',
-      kernel: { type: 'gaussian', sigma: 1 },
+      kernel: { kind: 'gaussian', sigma: 1 },
       target: { name: 'paper-gaussian-2d', m: 40 },
       init: { name: 'gaussian', mean: [2, 2], n: 40 },
       tau: 1,
@@ -60,7 +60,7 @@ describe('measureflow CLI', () => {
     expect(res.positions).toHaveLength(40);
     expect(res.weights).toHaveLength(40);
     expect(res.history.map((h: { step: number }) => h.step)).toEqual([0, 5, 10, 15, 20]);
-    expect(res.spec.kernel).toEqual({ type: 'gaussian', sigma: 1 });
+    expect(res.spec.kernel).toEqual({ kind: 'gaussian', sigma: 1 });
     expect(res.spec.seed).toBe(0);
     expect(typeof res.measureflow).toBe('string');
     expect(res.history[4].energy).toBeLessThan(res.history[0].energy);

@@ -67,7 +67,7 @@ export function flow(config: FlowConfig): Flow {
   if (tr) {
     checkPositive('tau', config.tau);
     if (tr.coef !== undefined) checkPositive('transport.coef (alpha)', tr.coef);
-    if (tr.kind !== 'wasserstein' && tr.kind !== 'stein') throw new InputError('transport.kind', (tr as { kind: unknown }).kind, "'wasserstein' or 'stein'");
+    if (tr.kind !== 'wasserstein' && tr.kind !== 'stein') throw new InputError('transport.kind', (tr as { kind: unknown }).kind, `'wasserstein' or 'stein'${'type' in tr ? ' (write kind, not type)' : ''}`);
     if (tr.kind === 'stein') {
       checkKernel(tr.kernel, 'transport.kernel');
       if (tr.kernel.kind === 'energy')
@@ -111,7 +111,7 @@ export function flow(config: FlowConfig): Flow {
     checkPositive('eta', config.eta);
     if (re.coef !== undefined) checkPositive('reaction.coef (beta)', re.coef);
     if (re.kind !== 'fisher-rao' && re.kind !== 'hellinger' && re.kind !== 'mmd')
-      throw new InputError('reaction.kind', (re as { kind: unknown }).kind, "'fisher-rao', 'hellinger' or 'mmd'");
+      throw new InputError('reaction.kind', (re as { kind: unknown }).kind, `'fisher-rao', 'hellinger' or 'mmd'${'type' in re ? ' (write kind, not type)' : ''}`);
     if (re.kind === 'fisher-rao' && re.normalise !== undefined && re.normalise !== 'rescale' && re.normalise !== 'project')
       throw new InputError('reaction.normalise', re.normalise, "'rescale' or 'project'");
     if (re.kind === 'hellinger' && space === 'P')

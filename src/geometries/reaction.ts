@@ -1,5 +1,5 @@
 import { kernelMatrix } from '../backend/kernelMatrix.js';
-import { fsum } from '../core/math.js';
+import { exp, fsum } from '../core/math.js';
 import type { ParticleMeasure } from '../core/measure.js';
 import type { Energy } from '../energies/energy.js';
 import type { Kernel } from '../kernels/kernel.js';
@@ -25,17 +25,17 @@ export function reactionStep(E: Energy, mu: ParticleMeasure, re: Reaction, eta: 
     const xi = E.evaluate(mu, { xi: true }).xi!;
     const out = new Float64Array(n);
     if (re.kind === 'hellinger') {
-      for (let i = 0; i < n; i++) out[i] = w[i]! * Math.exp(-h * xi[i]!);
+      for (let i = 0; i < n; i++) out[i] = w[i]! * exp(-h * xi[i]!);
       return { w: out };
     }
     if (re.kind === 'fisher-rao' && re.normalise === 'project') {
-      for (let i = 0; i < n; i++) out[i] = w[i]! * Math.exp(-h * xi[i]!);
+      for (let i = 0; i < n; i++) out[i] = w[i]! * exp(-h * xi[i]!);
       return { w: projectSimplex(out, undefined, fsum(w)) };
     }
     // Shift by the largest exponent so exp never overflows; the normalisation removes it.
     let mx = -Infinity;
     for (let i = 0; i < n; i++) if (w[i]! > 0 && -h * xi[i]! > mx) mx = -h * xi[i]!;
-    for (let i = 0; i < n; i++) out[i] = w[i]! > 0 ? w[i]! * Math.exp(-h * xi[i]! - mx) : 0;
+    for (let i = 0; i < n; i++) out[i] = w[i]! > 0 ? w[i]! * exp(-h * xi[i]! - mx) : 0;
     const m0 = fsum(w);
     const m1 = fsum(out);
     for (let i = 0; i < n; i++) out[i] = (out[i]! * m0) / m1;

@@ -48,20 +48,18 @@ export interface BuiltRun {
 }
 
 
-function toKernel(k: { type: string; sigma?: number | 'median'; beta?: number } | undefined, sigmaMedian: () => number, field: string): Kernel {
-  const spec = k ?? { type: 'gaussian', sigma: 1 };
+function toKernel(k: { kind: string; sigma?: number | 'median'; beta?: number } | undefined, sigmaMedian: () => number, field: string): Kernel {
+  const spec = k ?? { kind: 'gaussian', sigma: 1 };
   const sigma = spec.sigma === 'median' ? sigmaMedian() : spec.sigma;
-  const raw: Record<string, unknown> = { kind: spec.type };
-  if (spec.type !== 'energy') raw.sigma = sigma ?? 1;
+  const raw: Record<string, unknown> = { kind: spec.kind };
+  if (spec.kind !== 'energy') raw.sigma = sigma ?? 1;
   else if (spec.sigma !== undefined) throw new InputError(`${field}.sigma`, spec.sigma, 'no bandwidth for the energy kernel (it has none)');
   if (spec.beta !== undefined) raw.beta = spec.beta;
   return checkKernel(raw, field);
 }
 
-const kernelToSpec = (k: Kernel) => {
-  const { kind, ...rest } = k;
-  return { type: kind, ...rest };
-};
+// the spec and the library describe a kernel with the same object
+const kernelToSpec = (k: Kernel) => ({ ...k });
 
 function stripKeys(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -70,9 +68,9 @@ function stripKeys(o: Record<string, unknown>, keys: string[]): Record<string, u
 }
 
 function makePotential(p: NonNullable<RunSpec['potential']>, target: Target, d: number): Potential {
-  if (p.type === 'target') return potentialFromTarget(target);
+  if (p.kind === 'target') return potentialFromTarget(target);
   const s = p.scale ?? 1;
-  if (p.type === 'quadratic')
+  if (p.kind === 'quadratic')
     return {
       d,
       value: (X, out) => {
@@ -306,15 +304,15 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
       if (!spec.energy) throw new InputError('energy', undefined, 'an energy for algorithm "custom"');
       const e = spec.energy;
       let E: Energy;
-      if (e.type === 'mmd' || e.type === 'inclusive-kl') {
+      if (e.kind === 'mmd' || e.kind === 'inclusive-kl') {
         const t = needY();
-        E = mmdEnergy({ kernel, Y: t.Y, d, yWeights: t.yWeights, resample: t.resample, force: e.type === 'mmd' ? e.force : 'witness' });
-      } else if (e.type === 'kl') {
+        E = mmdEnergy({ kernel, Y: t.Y, d, yWeights: t.yWeights, resample: t.resample, force: e.kind === 'mmd' ? e.force : 'witness' });
+      } else if (e.kind === 'kl') {
         const estimator = e.estimator ?? 'langevin';
         // the KDE bandwidth: given in the energy, or at the top level, or the median heuristic where one is needed
         const bw = e.bandwidth ?? spec.bandwidth ?? (estimator === 'blob' || spec.reaction ? median() : undefined);
         E = klEnergy({ target: needScore(), estimator, bandwidth: bw });
-      } else if (e.type === 'ksd') E = ksdEnergy({ kernel, target: needScore() });
+      } else if (e.kind === 'ksd') E = ksdEnergy({ kernel, target: needScore() });
       else if (!e.potential && !e.interaction && !e.internal)
         throw new InputError('energy', e, 'a McKean–Vlasov energy with at least one of potential, interaction, internal');
       else
@@ -328,7 +326,7 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
       if (spec.transport) {
         const t = spec.transport;
         transport =
-          t.type === 'stein'
+          t.kind === 'stein'
             ? { kind: 'stein', kernel: t.kernel ? toKernel(t.kernel, median, 'transport.kernel') : kernel, coef: spec.alpha }
             : { kind: 'wasserstein', scheme: t.scheme, metric: t.metric, noise: t.noise ?? spec.noise, mala: t.mala ?? spec.mala, coef: spec.alpha };
       }
@@ -336,9 +334,9 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
       if (spec.reaction) {
         const re = spec.reaction;
         reaction =
-          re.type === 'mmd'
+          re.kind === 'mmd'
             ? { kind: 'mmd', spherical: re.spherical ?? (spec.space ?? 'P') === 'P', variant: re.variant ?? spec.variant, kernel, coef: spec.beta }
-            : { kind: re.type, coef: spec.beta };
+            : { kind: re.kind, coef: spec.beta };
       }
       cfg = { space: spec.space ?? 'P', energy: E, transport, reaction, tau: transport ? tau : undefined, eta: reaction ? eta : undefined };
       break;
@@ -406,12 +404,12 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
 }
 
 function makeInteraction(i: NonNullable<RunSpec['interaction']>, median: () => number): Interaction {
-  if (i.type === 'quadratic') return { kind: 'quadratic', scale: i.scale };
+  if (i.kind === 'quadratic') return { kind: 'quadratic', scale: i.scale };
   return { kind: 'kernel', kernel: toKernel(i.kernel, median, 'interaction.kernel'), scale: i.scale };
 }
 
 function makeInternal(u: NonNullable<RunSpec['internal']>): Internal {
-  if (u.type === 'porous') return { kind: 'porous', m: u.m, temperature: u.temperature, bandwidth: u.bandwidth };
+  if (u.kind === 'porous') return { kind: 'porous', m: u.m, temperature: u.temperature, bandwidth: u.bandwidth };
   return { kind: 'entropy', temperature: u.temperature, realisation: u.realisation ?? 'noise', bandwidth: u.bandwidth };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InputError, describe } from '../core/errors.js';
 import { PRESET_NAMES } from '../presets/index.js';
+import { normaliseSpecWords } from './alias.js';
 
 /**
  * The run spec: the JSON given to `measureflow run` and the options object of `run()` are
@@ -12,7 +13,7 @@ const positive = (what: string) => z.number().finite().positive().describe(what)
 
 export const kernelSpec = z
   .strictObject({
-    type: z.enum(['gaussian', 'imq', 'laplace', 'matern32', 'energy']).describe('kernel family'),
+    kind: z.enum(['gaussian', 'imq', 'laplace', 'matern32', 'energy']).describe('kernel family'),
     sigma: z
       .union([z.number().finite().positive(), z.literal('median')], { error: 'expected a bandwidth σ > 0 or "median"' })
       .optional()
@@ -54,59 +55,59 @@ const noiseSpec = z.strictObject({
   until: z.number().int().nonnegative().describe('noise is switched off from this step on'),
 });
 
-const potentialSpec = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('target').describe('V = −log π of the target') }),
-  z.strictObject({ type: z.literal('quadratic'), scale: positive('V(x) = scale·|x|²/2').optional() }),
-  z.strictObject({ type: z.literal('double-well'), scale: positive('V(x) = scale·Σₐ(xₐ² − 1)²').optional() }),
+const potentialSpec = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('target').describe('V = −log π of the target') }),
+  z.strictObject({ kind: z.literal('quadratic'), scale: positive('V(x) = scale·|x|²/2').optional() }),
+  z.strictObject({ kind: z.literal('double-well'), scale: positive('V(x) = scale·Σₐ(xₐ² − 1)²').optional() }),
 ]);
 
-const interactionSpec = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('quadratic'), scale: z.number().finite().describe('W(z) = scale·|z|²/2') }),
-  z.strictObject({ type: z.literal('kernel'), kernel: kernelSpec, scale: z.number().finite().describe('W(x − y) = scale·k(x, y)') }),
+const interactionSpec = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('quadratic'), scale: z.number().finite().describe('W(z) = scale·|z|²/2') }),
+  z.strictObject({ kind: z.literal('kernel'), kernel: kernelSpec, scale: z.number().finite().describe('W(x − y) = scale·k(x, y)') }),
 ]);
 
-const internalSpec = z.discriminatedUnion('type', [
+const internalSpec = z.discriminatedUnion('kind', [
   z.strictObject({
-    type: z.literal('entropy'),
+    kind: z.literal('entropy'),
     temperature: positive('T in U = T·ρ log ρ').optional(),
     realisation: z.enum(['noise', 'blob']).optional().describe('Brownian noise (default) or the blob/KDE method'),
     bandwidth: positive('KDE bandwidth h').optional(),
   }),
   z.strictObject({
-    type: z.literal('porous'),
+    kind: z.literal('porous'),
     m: z.number().finite().gt(1).describe('exponent m > 1 in U = T·ρᵐ/(m − 1)'),
     temperature: positive('T').optional(),
     bandwidth: positive('KDE bandwidth h (blob method)'),
   }),
 ]);
 
-const energySpec = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('mmd'), force: z.enum(['witness', 'nadaraya-watson']).optional() }),
-  z.strictObject({ type: z.literal('inclusive-kl') }),
-  z.strictObject({ type: z.literal('kl'), estimator: z.enum(['langevin', 'blob']).optional(), bandwidth: positive('KDE bandwidth').optional() }),
-  z.strictObject({ type: z.literal('ksd') }),
+const energySpec = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('mmd'), force: z.enum(['witness', 'nadaraya-watson']).optional() }),
+  z.strictObject({ kind: z.literal('inclusive-kl') }),
+  z.strictObject({ kind: z.literal('kl'), estimator: z.enum(['langevin', 'blob']).optional(), bandwidth: positive('KDE bandwidth').optional() }),
+  z.strictObject({ kind: z.literal('ksd') }),
   z.strictObject({
-    type: z.literal('mckean-vlasov'),
+    kind: z.literal('mckean-vlasov'),
     potential: potentialSpec.optional(),
     interaction: interactionSpec.optional(),
     internal: internalSpec.optional(),
   }),
 ]);
 
-const transportSpec = z.discriminatedUnion('type', [
+const transportSpec = z.discriminatedUnion('kind', [
   z.strictObject({
-    type: z.literal('wasserstein'),
+    kind: z.literal('wasserstein'),
     scheme: z.enum(['explicit', 'implicit']).optional(),
     metric: z.enum(['wasserstein', 'euclidean']).optional(),
     noise: noiseSpec.optional(),
     mala: z.boolean().optional(),
   }),
-  z.strictObject({ type: z.literal('stein'), kernel: kernelSpec.optional() }),
+  z.strictObject({ kind: z.literal('stein'), kernel: kernelSpec.optional() }),
 ]);
-const reactionSpec = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('fisher-rao') }),
-  z.strictObject({ type: z.literal('hellinger') }),
-  z.strictObject({ type: z.literal('mmd'), spherical: z.boolean().optional(), variant: z.enum(['exact', 'pgd']).optional() }),
+const reactionSpec = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('fisher-rao') }),
+  z.strictObject({ kind: z.literal('hellinger') }),
+  z.strictObject({ kind: z.literal('mmd'), spherical: z.boolean().optional(), variant: z.enum(['exact', 'pgd']).optional() }),
 ]);
 
 export const METRIC_NAMES = ['energy', 'mmd', 'ksd', 'w2', 'ess', 'mass'] as const;
@@ -160,9 +161,12 @@ export class SpecError extends InputError {
   }
 }
 
-/** Validates a spec object, throwing a `SpecError` that names every bad field. */
+/**
+ * Validates a spec object, throwing a `SpecError` that names every bad field. The old word
+ * `type` is read as `kind` (see `normaliseSpecWords`).
+ */
 export function parseSpec(input: unknown): RunSpec {
-  const res = runSpec.safeParse(input, { reportInput: true });
+  const res = runSpec.safeParse(normaliseSpecWords(input).spec, { reportInput: true });
   if (res.success) return res.data;
   throw new SpecError(res.error.issues.flatMap((iss) => flattenIssue(iss as Issue, [])));
 }
