@@ -86,9 +86,9 @@ describe('MMD–MMD flow = Fisher-Rao flow of the inclusive KL (MATH.md §7): µ
   it('MMD(µ_k, π) = (1 + η)^{−k}·MMD(µ₀, π) → e^{−t}MMD(µ₀, π)', () => {
     const eta = 0.05;
     const { states } = iterate(P.fisherRao({ kernel: gauss, target: { Y, d }, eta }), mu, 20);
-    const m0 = mmd(gauss, mu, targetMeasure);
+    const m0 = mmd(mu, targetMeasure, { kernel: gauss });
     for (const [k, s] of states.entries()) {
-      const mk = mmd(gauss, s.mu, targetMeasure);
+      const mk = mmd(s.mu, targetMeasure, { kernel: gauss });
       expect(Math.abs(mk - (1 + eta) ** -k * m0)).toBeLessThan(1e-8);
       // and within the O(η) discretisation error of the continuous rate
       expect(Math.abs(mk / m0 - Math.exp(-k * eta))).toBeLessThanOrEqual(k * eta * eta);

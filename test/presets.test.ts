@@ -359,7 +359,7 @@ describe('SVGD and KSD descent reduce the KSD (imq kernel, σ = 1)', () => {
     ] as const) {
       it(`${name} on the ${tname} target: KSD² drops by 10× in 40 steps`, () => {
         const states = iterate(cfg, init(), 40);
-        const ksd = (mu: ParticleMeasure) => ksdSquared(metricK, mu, t.score!(mu.X));
+        const ksd = (mu: ParticleMeasure) => ksdSquared(mu, t.score!(mu.X), { kernel: metricK });
         expect(ksd(states[40]!.mu)).toBeLessThan(0.1 * ksd(states[0]!.mu));
         if (name === 'ksd descent') {
           // KSD descent is the W gradient flow of ½KSD²: monotone for this step

@@ -31,14 +31,25 @@ export interface MeasureOptions {
  * (uniform 1/n when omitted). Throws an `InputError` naming the offending entry for
  * NaN/Inf, a wrong length, negative weights, or (on P) weights not summing to 1.
  * The arrays are used as given (not copied).
+ *
+ * Also `particleMeasure(rows, w?, opts?)` with rows `[[x₁, x₂], …]` (d from the rows; the
+ * numbers are copied, as `fromRows` does), and a flat `number[]` with `d` (copied).
  */
+export function particleMeasure(X: Float64Array | readonly number[], d: number, w?: Float64Array | readonly number[], opts?: MeasureOptions): ParticleMeasure;
+export function particleMeasure(rows: ArrayLike<ArrayLike<number>>, w?: ArrayLike<number>, opts?: MeasureOptions): ParticleMeasure;
 export function particleMeasure(
-  X: Float64Array,
-  d: number,
-  w?: Float64Array,
-  opts: MeasureOptions = {},
+  Xa: Float64Array | readonly number[] | ArrayLike<ArrayLike<number>>,
+  da?: number | ArrayLike<number>,
+  wa?: Float64Array | ArrayLike<number> | MeasureOptions,
+  oa?: MeasureOptions,
 ): ParticleMeasure {
+  if (!(Xa instanceof Float64Array) && typeof da !== 'number' && Array.isArray(Xa) && (Xa.length === 0 || typeof Xa[0] !== 'number'))
+    return fromRows(Xa as ArrayLike<ArrayLike<number>>, da, wa as MeasureOptions | undefined);
+  const opts = oa ?? {};
   const field = opts.field ?? 'measure';
+  const X = Array.isArray(Xa) ? checkedFloat64(Xa as readonly unknown[], `${field}.X`) : (Xa as Float64Array);
+  const d = da as number;
+  const w = Array.isArray(wa) ? checkedFloat64(wa as readonly unknown[], `${field}.w`) : (wa as Float64Array | undefined);
   if (!(X instanceof Float64Array)) throw new InputError(`${field}.X`, X, 'a Float64Array');
   if (!Number.isInteger(d) || d < 1) throw new InputError(`${field}.d`, d, 'an integer >= 1');
   if (X.length % d !== 0) throw new InputError(`${field}.X.length`, X.length, `a multiple of d = ${d}`);
@@ -61,9 +72,24 @@ export function fromRows(rows: ArrayLike<ArrayLike<number>>, w?: ArrayLike<numbe
   for (let i = 0; i < n; i++) {
     const r = rows[i]!;
     if (r.length !== d) throw new InputError(`${field}.X[${i}].length`, r.length, `${d} (the length of row 0)`);
-    for (let k = 0; k < d; k++) X[i * d + k] = r[k]!;
+    for (let k = 0; k < d; k++) {
+      const v = r[k];
+      if (typeof v !== 'number') throw new InputError(`${field}.X[${i}][${k}]`, v, 'a number');
+      X[i * d + k] = v;
+    }
   }
   return particleMeasure(X, d, w ? Float64Array.from(w) : undefined, opts);
+}
+
+/** A flat array of numbers as a Float64Array (an `InputError` naming the first non-number). */
+function checkedFloat64(a: readonly unknown[], field: string): Float64Array {
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (typeof v !== 'number') throw new InputError(`${field}[${i}]`, v, 'a number');
+    out[i] = v;
+  }
+  return out;
 }
 
 /** Uniform weights 1/n. */

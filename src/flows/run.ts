@@ -6,20 +6,27 @@ import type { Flow, FlowState, StepInfo } from './flow.js';
 /** One row of the recorded history. Quantities that could not be computed are absent. */
 export interface HistoryRow {
   step: number;
-  /** Wall-clock milliseconds since the run started. */
-  time: number;
+  /**
+   * Flow time t = step·τ for a flow with a transport part, step·η for a reaction-only flow
+   * (the time of the continuous flow the steps discretise; one IFT/WFR step advances it by τ).
+   */
+  t?: number;
+  /** Wall-clock milliseconds since the run started (not part of the result: it varies between runs). */
+  wallMs: number;
   energy?: number;
   [metric: string]: number | undefined;
 }
 
 export interface RunOptions {
-  steps: number;
-  seed: number;
+  /** Number of steps. Default 100 (as in the run spec). */
+  steps?: number;
+  /** Seed: step t uses `rng(seed, t + 1)`. Default 0 (as in the run spec), so a run without one is reproducible. */
+  seed?: number;
   /** Record every `every` steps (and always the first and last). Default: about 100 records. */
   every?: number;
   /**
    * Computes the recorded quantities of a state (energy, MMD, KSD, W₂, …). The runner adds
-   * `step` and `time`. Defaults to the energy value when the flow's energy has one.
+   * `step`, `t` and `wallMs`. Defaults to the energy value when the flow's energy has one.
    */
   measure?: (state: FlowState) => Record<string, number | undefined>;
   /** Called after each recorded state (progress, live plots). */
@@ -43,7 +50,7 @@ export interface RunResult {
  * (stream 0 is left to the caller for drawing µ₀), so reruns are bit-identical and any step
  * can be replayed alone. Throws `DivergenceError` if the state leaves the finite numbers.
  */
-export function runFlow(f: Flow, mu0: ParticleMeasure, o: RunOptions): RunResult {
+export function runFlow(f: Flow, mu0: ParticleMeasure, o: RunOptions = {}): RunResult {
   const run = runner(f, mu0, o);
   while (run.advance());
   return run.finish();
@@ -57,7 +64,7 @@ export function runFlow(f: Flow, mu0: ParticleMeasure, o: RunOptions): RunResult
 export async function runFlowAsync(
   f: Flow,
   mu0: ParticleMeasure,
-  o: RunOptions & { yieldMs?: number; pause?: () => Promise<void> },
+  o: RunOptions & { yieldMs?: number; pause?: () => Promise<void> } = {},
 ): Promise<RunResult> {
   const pause = o.pause ?? defaultPause;
   const yieldMs = o.yieldMs ?? 50;
@@ -74,9 +81,13 @@ export async function runFlowAsync(
 
 /** The loop body shared by the sync and async runners: `advance` does one step, false when done. */
 function runner(f: Flow, mu0: ParticleMeasure, o: RunOptions): { advance(): boolean; finish(): RunResult } {
-  checkInteger('steps', o.steps, 0);
-  checkInteger('seed', o.seed, 0);
-  const every = o.every ?? Math.max(1, Math.round(o.steps / 100));
+  const steps = o.steps ?? DEFAULT_STEPS;
+  const seed = o.seed ?? DEFAULT_SEED;
+  checkInteger('steps', steps, 0);
+  checkInteger('seed', seed, 0);
+  const every = o.every ?? Math.max(1, Math.round(steps / 100));
+  const cfg = f.config;
+  const dt = cfg.transport ? cfg.tau : cfg.reaction ? cfg.eta : undefined;
   checkInteger('record.every', every, 1);
   const measure =
     o.measure ??
@@ -84,8 +95,8 @@ function runner(f: Flow, mu0: ParticleMeasure, o: RunOptions): { advance(): bool
   const t0 = nowMs();
   const history: HistoryRow[] = [];
   const record = (s: FlowState) => {
-    const row: HistoryRow = { step: s.t, time: 0, ...measure(s) };
-    row.time = nowMs() - t0;
+    const row: HistoryRow = { step: s.t, ...(dt !== undefined ? { t: s.t * dt } : {}), ...measure(s), wallMs: 0 };
+    row.wallMs = nowMs() - t0;
     history.push(row);
     o.onRecord?.(row, s);
   };
@@ -94,15 +105,15 @@ function runner(f: Flow, mu0: ParticleMeasure, o: RunOptions): { advance(): bool
   let stopped = false;
   return {
     advance() {
-      if (state.t >= o.steps) return false;
+      if (state.t >= steps) return false;
       if (o.shouldStop?.()) {
         stopped = true;
         return false;
       }
-      const [next, info] = f.step(rng(o.seed, state.t + 1), state);
+      const [next, info] = f.step(rng(seed, state.t + 1), state);
       state = next;
       o.onStep?.(state, info);
-      if (state.t % every === 0 || state.t === o.steps) record(state);
+      if (state.t % every === 0 || state.t === steps) record(state);
       return true;
     },
     finish() {
@@ -111,6 +122,11 @@ function runner(f: Flow, mu0: ParticleMeasure, o: RunOptions): { advance(): bool
     },
   };
 }
+
+/** Steps of `runFlow` without `steps` (the run spec's default). */
+export const DEFAULT_STEPS = 100;
+/** Seed of `runFlow` without `seed` (the run spec's default). */
+export const DEFAULT_SEED = 0;
 
 const timers = globalThis as unknown as { setTimeout(cb: () => void, ms: number): unknown };
 function defaultPause(): Promise<void> {

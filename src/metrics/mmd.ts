@@ -3,18 +3,59 @@ import { InputError } from '../core/errors.js';
 import { fdot } from '../core/math.js';
 import type { ParticleMeasure } from '../core/measure.js';
 import { checkSameDim } from '../core/measure.js';
+import { medianBandwidth } from '../kernels/bandwidth.js';
 import type { Kernel } from '../kernels/kernel.js';
-import { kernelValue } from '../kernels/kernel.js';
+import { checkKernel, kernelValue } from '../kernels/kernel.js';
 
 /**
- * Squared maximum mean discrepancy, biased V-statistic, between weighted measures
+ * Options of the kernel discrepancies. `kernel` defaults to the Gaussian with σ = 1 (the
+ * run spec's default); `sigma: 'median'` takes the median heuristic over both samples.
+ */
+export interface KernelMetricOptions {
+  kernel?: Kernel | { readonly kind: 'gaussian' | 'laplace' | 'matern32' | 'imq'; readonly sigma: number | 'median'; readonly beta?: number };
+}
+
+const isKernel = (x: unknown): x is Kernel => typeof x === 'object' && x !== null && 'kind' in x && !('X' in x);
+
+/** The kernel of a metric call: `sigma: 'median'` resolved on the points of `sets` (rows of dimension d). */
+export function metricKernel(opts: KernelMetricOptions | undefined, sets: Float64Array[], d: number): Kernel {
+  const k = opts?.kernel ?? { kind: 'gaussian', sigma: 1 };
+  if ('sigma' in k && k.sigma === 'median') {
+    let len = 0;
+    for (const X of sets) len += X.length;
+    const all = new Float64Array(len);
+    let off = 0;
+    for (const X of sets) {
+      all.set(X, off);
+      off += X.length;
+    }
+    return checkKernel({ ...k, sigma: medianBandwidth(all, d) });
+  }
+  return checkKernel(k);
+}
+
+/** (mu, nu, opts) of a call in either order: the new `(mu, nu, {kernel})` or the deprecated `(kernel, mu, nu)`. */
+function args(a: unknown, b: unknown, c: unknown): { mu: ParticleMeasure; nu: ParticleMeasure; kernel: Kernel } {
+  if (isKernel(a)) return { mu: b as ParticleMeasure, nu: c as ParticleMeasure, kernel: checkKernel(a) };
+  const mu = a as ParticleMeasure;
+  const nu = b as ParticleMeasure;
+  checkSameDim(mu, nu, 'mu', 'nu');
+  return { mu, nu, kernel: metricKernel(c as KernelMetricOptions | undefined, [mu.X, nu.X], mu.d) };
+}
+
+/**
+ * Squared maximum mean discrepancy MMD² (not MMD), biased V-statistic, between weighted measures
  * µ = Σᵢ aᵢδ_{xᵢ} and ν = Σₗ bₗδ_{yₗ}:
  *   MMD²(µ, ν) = aᵀK_XX a − 2 aᵀK_XY b + bᵀK_YY b.
  * Computed through the witness ξ = K_{·X}a − K_{·Y}b as Σᵢ aᵢξ(xᵢ) − Σₗ bₗξ(yₗ)
  * (two kernel passes, no matrix). ≥ 0 for positive-definite kernels up to rounding.
  * Cost O((n + m)²·d).
  */
-export function mmdSquared(ker: Kernel, mu: ParticleMeasure, nu: ParticleMeasure): number {
+export function mmdSquared(mu: ParticleMeasure, nu: ParticleMeasure, opts?: KernelMetricOptions): number;
+/** @deprecated Kernel first: write `mmdSquared(mu, nu, {kernel})`. */
+export function mmdSquared(ker: Kernel, mu: ParticleMeasure, nu: ParticleMeasure): number;
+export function mmdSquared(a: ParticleMeasure | Kernel, b: ParticleMeasure, c?: ParticleMeasure | KernelMetricOptions): number {
+  const { mu, nu, kernel: ker } = args(a, b, c);
   checkSameDim(mu, nu, 'mu', 'nu');
   const d = mu.d;
   const kxx = kernelSum(ker, mu.X, mu.X, d, mu.w);
@@ -23,9 +64,13 @@ export function mmdSquared(ker: Kernel, mu: ParticleMeasure, nu: ParticleMeasure
   return fdot(mu.w, kxx) - 2 * fdot(mu.w, kxy) + fdot(nu.w, kyy);
 }
 
-/** MMD(µ, ν) = √max(0, MMD²) (V-statistic). */
-export function mmd(ker: Kernel, mu: ParticleMeasure, nu: ParticleMeasure): number {
-  return Math.sqrt(Math.max(0, mmdSquared(ker, mu, nu)));
+/** MMD(µ, ν) = √max(0, MMD²) (V-statistic; a distance, not squared). */
+export function mmd(mu: ParticleMeasure, nu: ParticleMeasure, opts?: KernelMetricOptions): number;
+/** @deprecated Kernel first: write `mmd(mu, nu, {kernel})`. */
+export function mmd(ker: Kernel, mu: ParticleMeasure, nu: ParticleMeasure): number;
+export function mmd(a: ParticleMeasure | Kernel, b: ParticleMeasure, c?: ParticleMeasure | KernelMetricOptions): number {
+  const { mu, nu, kernel } = args(a, b, c);
+  return Math.sqrt(Math.max(0, mmdSquared(mu, nu, { kernel })));
 }
 
 /**
@@ -33,7 +78,11 @@ export function mmd(ker: Kernel, mu: ParticleMeasure, nu: ParticleMeasure): numb
  *   (1/(n(n−1))) Σ_{i≠j} k(xᵢ,xⱼ) + (1/(m(m−1))) Σ_{l≠l'} k(yₗ,y_{l'}) − (2/(nm)) Σᵢₗ k(xᵢ,yₗ).
  * May be negative. The weights of µ and ν are ignored (they must be samples).
  */
-export function mmdSquaredUnbiased(ker: Kernel, mu: ParticleMeasure, nu: ParticleMeasure): number {
+export function mmdSquaredUnbiased(mu: ParticleMeasure, nu: ParticleMeasure, opts?: KernelMetricOptions): number;
+/** @deprecated Kernel first: write `mmdSquaredUnbiased(mu, nu, {kernel})`. */
+export function mmdSquaredUnbiased(ker: Kernel, mu: ParticleMeasure, nu: ParticleMeasure): number;
+export function mmdSquaredUnbiased(a: ParticleMeasure | Kernel, b: ParticleMeasure, c?: ParticleMeasure | KernelMetricOptions): number {
+  const { mu, nu, kernel: ker } = args(a, b, c);
   checkSameDim(mu, nu, 'mu', 'nu');
   const { n, d } = mu;
   const m = nu.n;
@@ -48,9 +97,16 @@ export function mmdSquaredUnbiased(ker: Kernel, mu: ParticleMeasure, nu: Particl
 }
 
 /**
- * Energy distance 2E|X − Y| − E|X − X′| − E|Y − Y′| between weighted measures (V-statistic),
- * which equals MMD² with the negative-distance kernel k = −|x − y|.
+ * Squared energy distance D²(µ, ν) = 2E|X − Y| − E|X − X′| − E|Y − Y′| between weighted
+ * measures (V-statistic; Székely's energy distance, the square of a metric), which equals
+ * MMD² with the negative-distance kernel k = −|x − y|. Units: those of |x − y| (D² is a
+ * difference of mean distances; its square root D is the metric).
  */
+export function energyDistanceSquared(mu: ParticleMeasure, nu: ParticleMeasure): number {
+  return mmdSquared(mu, nu, { kernel: { kind: 'energy' } });
+}
+
+/** @deprecated The same number as `energyDistanceSquared` (D², not D): use that name. */
 export function energyDistance(mu: ParticleMeasure, nu: ParticleMeasure): number {
-  return mmdSquared({ kind: 'energy' }, mu, nu);
+  return energyDistanceSquared(mu, nu);
 }

@@ -12,7 +12,7 @@ import { medianBandwidth } from '../kernels/bandwidth.js';
 import type { Kernel } from '../kernels/kernel.js';
 import { KERNEL_KINDS, checkKernel } from '../kernels/kernel.js';
 import { ksdSquared } from '../metrics/ksd.js';
-import { energyDistance, mmdSquared, mmdSquaredUnbiased } from '../metrics/mmd.js';
+import { energyDistanceSquared, mmd, mmdSquaredUnbiased } from '../metrics/mmd.js';
 import { sinkhornDivergence } from '../metrics/sinkhorn.js';
 import { w2 } from '../metrics/w2.js';
 import { TARGET_NAMES, makeTarget } from '../targets/makeTarget.js';
@@ -38,6 +38,16 @@ function parseTargetArg(arg: string, field: string): unknown {
 }
 
 const METRICS = ['mmd', 'mmd-unbiased', 'energy', 'w2', 'sinkhorn', 'ksd'] as const;
+
+/** What each number of `measureflow metrics` is, with its unit (squared or not). */
+const METRIC_UNITS: Record<string, string> = {
+  mmd: 'MMD (a distance, not squared; biased V-statistic)',
+  mmdSquaredUnbiased: 'MMD² (squared; unbiased U-statistic, may be < 0)',
+  energyDistanceSquared: 'energy distance D² = 2E|X−Y| − E|X−X′| − E|Y−Y′| (squared; units of |x−y|)',
+  w2: 'W₂ (exact 2-Wasserstein distance, not squared)',
+  sinkhornDivergence: 'Sinkhorn divergence S_ε with cost |x−y|² (units of squared distance, like W₂²)',
+  ksd: 'KSD of a against the target (not squared; V-statistic)',
+};
 
 export function buildProgram(io: { out: (s: string) => void; err: (s: string) => void }): Command {
   const program = new Command()
@@ -92,7 +102,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
           const fmt = (r: typeof last) =>
             r
               ? Object.entries(r)
-                  .filter(([k, v]) => k !== 'time' && v !== undefined)
+                  .filter(([k, v]) => k !== 'wallMs' && v !== undefined)
                   .map(([k, v]) => `${k}=${typeof v === 'number' && k !== 'step' ? v.toPrecision(6) : v}`)
                   .join(' ')
               : '';
@@ -133,26 +143,37 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       const nu = b ? readParticles(b, { field: 'b' }) : null;
       if (!nu && wanted.some((m) => m !== 'ksd')) throw new InputError('b', undefined, `a second samples file for ${wanted.filter((m) => m !== 'ksd').join(', ')}`);
       if (nu && nu.d !== mu.d) throw new InputError('b.d', nu.d, `${mu.d} (the dimension of a)`);
-      let sigma: number | undefined;
       if (o.kernel === 'energy' && o.sigma !== undefined)
         throw new InputError('--sigma', o.sigma, 'no bandwidth with --kernel energy (the energy kernel −|x−y| has none)');
-      if (o.kernel !== 'energy') {
-        if (o.sigma === undefined || o.sigma === 'median') {
-          const all = new Float64Array(mu.X.length + (nu?.X.length ?? 0));
-          all.set(mu.X);
-          if (nu) all.set(nu.X, mu.X.length);
-          sigma = medianBandwidth(all, mu.d);
-        } else sigma = positiveNumber('--sigma')(o.sigma);
-      }
-      const kernel: Kernel = checkKernel(
-        o.kernel === 'energy' ? { kind: 'energy', ...(o.beta ? { beta: o.beta } : {}) } : { kind: o.kernel, sigma, ...(o.beta ? { beta: o.beta } : {}) },
-        '--kernel',
-      );
+      const sigmaArg: number | 'median' = o.sigma === undefined || o.sigma === 'median' ? 'median' : positiveNumber('--sigma')(o.sigma);
+      // "median": the median heuristic over the points a metric compares — A and B for the
+      // two-sample metrics, A alone for KSD (so KSD of A does not depend on whether B is given)
+      const kernelOn = (sets: Float64Array[]): Kernel => {
+        let sigma: number | undefined;
+        if (o.kernel !== 'energy') {
+          if (sigmaArg === 'median') {
+            const all = new Float64Array(sets.reduce((a, X) => a + X.length, 0));
+            let off = 0;
+            for (const X of sets) {
+              all.set(X, off);
+              off += X.length;
+            }
+            sigma = medianBandwidth(all, mu.d);
+          } else sigma = sigmaArg;
+        }
+        return checkKernel(
+          o.kernel === 'energy' ? { kind: 'energy', ...(o.beta ? { beta: o.beta } : {}) } : { kind: o.kernel, sigma, ...(o.beta ? { beta: o.beta } : {}) },
+          '--kernel',
+        );
+      };
+      const pairKernel = nu && wanted.some((m) => m === 'mmd' || m === 'mmd-unbiased') ? kernelOn([mu.X, nu.X]) : null;
+      const ksdKernel = wanted.includes('ksd') ? kernelOn([mu.X]) : null;
       const out: Record<string, number> = {};
+      const units: Record<string, string> = {};
       for (const m of wanted) {
-        if (m === 'mmd') out.mmd = Math.sqrt(Math.max(0, mmdSquared(kernel, mu, nu!)));
-        else if (m === 'mmd-unbiased') out.mmdSquaredUnbiased = mmdSquaredUnbiased(kernel, mu, nu!);
-        else if (m === 'energy') out.energyDistance = energyDistance(mu, nu!);
+        if (m === 'mmd') out.mmd = mmd(mu, nu!, { kernel: pairKernel! });
+        else if (m === 'mmd-unbiased') out.mmdSquaredUnbiased = mmdSquaredUnbiased(mu, nu!, { kernel: pairKernel! });
+        else if (m === 'energy') out.energyDistanceSquared = energyDistanceSquared(mu, nu!);
         else if (m === 'w2') out.w2 = w2(mu, nu!);
         else if (m === 'sinkhorn') out.sinkhornDivergence = sinkhornDivergence(mu, nu!, { eps: o.eps }).divergence;
         else if (m === 'ksd') {
@@ -160,14 +181,24 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
           const t = makeTarget(parseTargetArg(o.target, '--target'), '--target');
           if (!t.score) throw new InputError('--target', o.target, 'a target with a score');
           if (t.d !== mu.d) throw new InputError('--target', o.target, `a target of dimension ${mu.d}`);
-          out.ksd = Math.sqrt(Math.max(0, ksdSquared(kernel, mu, t.score(mu.X))));
+          out.ksd = Math.sqrt(Math.max(0, ksdSquared(mu, t.score(mu.X), { kernel: ksdKernel! })));
         }
       }
-      const info = { kernel: kernel.kind === 'energy' ? kernel : { ...kernel }, eps: wanted.includes('sinkhorn') ? o.eps : undefined, n: mu.n, m: nu?.n, d: mu.d };
-      if (o.json) io.out(`${JSON.stringify({ ...out, ...info })}\n`);
+      for (const k of Object.keys(out)) units[k] = METRIC_UNITS[k]!;
+      const info = {
+        ...(pairKernel ? { kernel: { ...pairKernel } } : {}),
+        ...(ksdKernel ? { ksdKernel: { ...ksdKernel } } : {}),
+        eps: wanted.includes('sinkhorn') ? o.eps : undefined,
+        n: mu.n,
+        m: nu?.n,
+        d: mu.d,
+      };
+      if (o.json) io.out(`${JSON.stringify({ ...out, units, ...info })}\n`);
       else {
-        io.out(`kernel ${JSON.stringify(info.kernel)}  n=${mu.n}${nu ? ` m=${nu.n}` : ''} d=${mu.d}\n`);
-        for (const [k, v] of Object.entries(out)) io.out(`${k.padEnd(20)} ${v.toPrecision(8)}\n`);
+        io.out(`n=${mu.n}${nu ? ` m=${nu.n}` : ''} d=${mu.d}\n`);
+        if (pairKernel) io.out(`kernel of mmd: ${JSON.stringify(pairKernel)}${sigmaArg === 'median' && o.kernel !== 'energy' ? ' (median heuristic on a and b)' : ''}\n`);
+        if (ksdKernel) io.out(`kernel of ksd: ${JSON.stringify(ksdKernel)}${sigmaArg === 'median' && o.kernel !== 'energy' ? ' (median heuristic on a)' : ''}\n`);
+        for (const [k, v] of Object.entries(out)) io.out(`${k.padEnd(22)} ${v.toPrecision(8).padEnd(16)} ${units[k]}\n`);
       }
     });
 

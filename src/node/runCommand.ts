@@ -13,7 +13,7 @@ import { writeNpy } from '../io/npy.js';
 import { buildRun } from '../spec/build.js';
 import type { RunSpec } from '../spec/schema.js';
 import { parseSpec } from '../spec/schema.js';
-import { curvesChart } from '../plot/curves.js';
+import { historyChart } from '../plot/history.js';
 import { particlesChart } from '../plot/particles.js';
 import { readParticles, writeFileAtomic } from './files.js';
 import { writeFigure } from './render.js';
@@ -140,6 +140,7 @@ export async function runSpecFile(rawSpec: unknown, opts: RunCommandOptions): Pr
     warnings.push(`the exact MMD step's QP did not reach its KKT tolerance in ${qpUnconverged} step(s) (worst scaled residual ${qpWorstKkt.toExponential(2)})`);
   for (const w of warnings) opts.log?.(`measureflow: warning: ${w}\n`);
   const files = writeRunOutputs(outDir, result, resolved, diverged, warnings);
+  files.push(...writeRunInputs(outDir, built.mu0, built.Y, data.targetSamples?.w));
   files.push(...(await writeRunPlots(outDir, result, String(spec.algorithm), built.mu0, built.Y, paths)));
   return { outDir, files, result, resolved, diverged };
 }
@@ -194,10 +195,37 @@ export function writeRunOutputs(
   return files;
 }
 
-/** History rows as CSV with a fixed column order (step, time, then metrics); empty cells for missing values. */
+/**
+ * Writes what the run started from, so its folder can be checked on its own: `init.npy`
+ * (µ₀'s positions [n, d]) and `init-weights.npy` [n], and, when the run had target samples,
+ * `target.npy` [m, d] (the draw of step 0 when `target.resample` redraws them) and
+ * `target-weights.npy` [m] when the samples file came with weights.
+ */
+export function writeRunInputs(outDir: string, mu0: ParticleMeasure, Y: Float64Array | null, yWeights?: Float64Array): string[] {
+  const files: string[] = [];
+  const put = (name: string, data: Uint8Array) => {
+    const p = join(outDir, name);
+    writeFileAtomic(p, data);
+    files.push(p);
+  };
+  put('init.npy', writeNpy(mu0.X, [mu0.n, mu0.d]));
+  put('init-weights.npy', writeNpy(mu0.w, [mu0.n]));
+  if (Y) {
+    put('target.npy', writeNpy(Y, [Y.length / mu0.d, mu0.d]));
+    if (yWeights) put('target-weights.npy', writeNpy(yWeights, [yWeights.length]));
+  }
+  return files;
+}
+
+/**
+ * History rows as CSV with a fixed column order: `step`, `t` (flow time step·τ, or step·η
+ * for a reaction-only flow), the recorded quantities, `wallMs` (wall-clock ms since the
+ * start); empty cells for missing values.
+ */
 export function historyCsv(rows: HistoryRow[]): string {
-  const cols = ['step', 'time'];
-  for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
+  const cols = ['step', 't'];
+  for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k) && k !== 'wallMs') cols.push(k);
+  cols.push('wallMs');
   const lines = [cols.join(',')];
   for (const r of rows) lines.push(cols.map((c) => (r[c] === undefined || r[c] === null ? '' : String(r[c]))).join(','));
   return `${lines.join('\n')}\n`;
@@ -213,20 +241,9 @@ export async function writeRunPlots(
   paths: number[][],
 ): Promise<string[]> {
   const files: string[] = [];
-  const keys = new Set<string>();
-  for (const row of res.history) for (const [k, v] of Object.entries(row)) if (k !== 'step' && k !== 'time' && typeof v === 'number') keys.add(k);
-  const series = [...keys]
-    .filter((k) => k !== 'mass' && res.history.some((r) => (r[k] ?? 0) > 0))
-    .map((k) => {
-      const rows = res.history.filter((r) => typeof r[k] === 'number');
-      return { method: k, step: rows.map((r) => r.step), mean: rows.map((r) => r[k] as number) };
-    });
-  if (series.length) {
-    const f = await writeFigure(
-      outDir,
-      'history',
-      curvesChart({ title: `${label}: recorded quantities`, xLabel: 'step', yLabel: 'value (log scale)', series, logY: true }),
-    );
+  const hist = historyChart({ title: `${label}: recorded quantities`, rows: res.history });
+  if (hist) {
+    const f = await writeFigure(outDir, 'history', hist);
     files.push(f.svgPath, f.pngPath);
   }
   const mu = res.final.mu;

@@ -13,90 +13,106 @@ import { mmdEnergy } from '../energies/mmd.js';
 import type { Potential, ScoreModel } from '../energies/potential.js';
 import type { FlowConfig } from '../flows/flow.js';
 import type { Kernel } from '../kernels/kernel.js';
-import type { Rng } from '../core/rng.js';
+import type { KernelInput, SampleTarget, SampleTargetInput } from './options.js';
+import { DEFAULT_ETA, DEFAULT_TAU, resolveKernel, toSampleTarget } from './options.js';
 
-/** Target samples for MMD-type energies: Y [m, d] (uniform weights unless `yWeights`). */
-export interface SampleTarget {
-  Y: Float64Array;
-  d: number;
-  yWeights?: Float64Array;
-  /** Redraw the m target samples every step (the IFT authors' convention). */
-  resample?: (r: Rng, m: number) => Float64Array;
+export type { KernelInput, SampleTarget, SampleTargetInput } from './options.js';
+export { DEFAULT_ETA, DEFAULT_KERNEL, DEFAULT_TAU, resolveKernel, toSampleTarget } from './options.js';
+
+/** What every sample-based preset accepts for its target, kernel and dimension. */
+interface SampleOpts {
+  /** Target samples: `{Y, d}`, a measure `{X, d, w?}`, rows `[[x, y], …]`, or a Float64Array with `d`. */
+  target: SampleTargetInput;
+  /** Kernel (default Gaussian σ = 1); `sigma: 'median'` takes the median distance of the target samples. */
+  kernel?: KernelInput;
+  /** Dimension, needed only for a bare Float64Array target. */
+  d?: number;
 }
 
+/** The target samples and the resolved kernel of a sample-based preset. */
+function sampled(o: SampleOpts): { t: SampleTarget; kernel: Kernel } {
+  const t = toSampleTarget(o.target, o.d);
+  return { t, kernel: resolveKernel(o.kernel, t) };
+}
+
+/** The kernel of a score-based preset (no samples: `'median'` is refused with a pointer). */
+const scoreKernel = (k: KernelInput | undefined): Kernel => resolveKernel(k, null);
 const mmdOf = (kernel: Kernel, t: SampleTarget, force?: 'witness' | 'nadaraya-watson'): Energy =>
   mmdEnergy({ kernel, Y: t.Y, d: t.d, yWeights: t.yWeights, resample: t.resample, force });
 
 /** Unadjusted Langevin (ULA): P · KL(µ‖π) · W · xᵢ ← xᵢ + τ s(xᵢ) + √(2τ) N(0, I); `mala` adds MH correction. */
-export function langevin(o: { target: ScoreModel; tau: number; mala?: boolean; bandwidth?: number }): FlowConfig {
+export function langevin(o: { target: ScoreModel; tau?: number; mala?: boolean; bandwidth?: number }): FlowConfig {
   return {
     space: 'P',
     energy: klEnergy({ target: o.target, estimator: 'langevin', bandwidth: o.bandwidth }),
     transport: { kind: 'wasserstein', mala: o.mala ?? false },
-    tau: o.tau,
+    tau: o.tau ?? DEFAULT_TAU,
   };
 }
 
 /** SVGD (Liu & Wang 2016): P · KL(µ‖π) · Stein · xᵢ ← xᵢ + τ Σⱼ wⱼ[k(xⱼ,xᵢ)s(xⱼ) + ∇_{xⱼ}k(xⱼ,xᵢ)]. */
-export function svgd(o: { target: ScoreModel; kernel: Kernel; tau: number }): FlowConfig {
+export function svgd(o: { target: ScoreModel; kernel?: KernelInput; tau?: number }): FlowConfig {
   return {
     space: 'P',
     energy: klEnergy({ target: o.target, estimator: 'langevin' }),
-    transport: { kind: 'stein', kernel: o.kernel },
-    tau: o.tau,
+    transport: { kind: 'stein', kernel: scoreKernel(o.kernel) },
+    tau: o.tau ?? DEFAULT_TAU,
   };
 }
 
 /** MMD flow (Arbel et al. 2019): P · ½MMD² · W, explicit; optional noise injection until a step. */
-export function mmdFlow(o: { kernel: Kernel; target: SampleTarget; tau: number; noise?: { level: number; until: number } }): FlowConfig {
+export function mmdFlow(o: SampleOpts & { tau?: number; noise?: { level: number; until: number } }): FlowConfig {
+  const { t, kernel } = sampled(o);
   return {
     space: 'P',
-    energy: mmdOf(o.kernel, o.target),
+    energy: mmdOf(kernel, t),
     transport: o.noise ? { kind: 'wasserstein', noise: o.noise } : { kind: 'wasserstein' },
-    tau: o.tau,
+    tau: o.tau ?? DEFAULT_TAU,
   };
 }
 
 /** KSD descent (Korba et al. 2021): P · ½KSD² · W, explicit. */
-export function ksdDescent(o: { kernel: Kernel; target: ScoreModel; tau: number }): FlowConfig {
-  return { space: 'P', energy: ksdEnergy({ kernel: o.kernel, target: o.target }), transport: { kind: 'wasserstein' }, tau: o.tau };
+export function ksdDescent(o: { kernel?: KernelInput; target: ScoreModel; tau?: number }): FlowConfig {
+  return { space: 'P', energy: ksdEnergy({ kernel: scoreKernel(o.kernel), target: o.target }), transport: { kind: 'wasserstein' }, tau: o.tau ?? DEFAULT_TAU };
 }
 
 /**
  * IFT gradient descent (IFT paper, Algorithm 1): P · ½MMD² · spherical IFT; a Wasserstein
  * step of length τα, then an MMD weight step of length ηβ, `exact` (QP) or `pgd`.
  */
-export function ift(o: {
-  kernel: Kernel;
-  target: SampleTarget;
-  tau: number;
-  eta: number;
+export function ift(
+  o: SampleOpts & {
+  tau?: number;
+  eta?: number;
   variant?: 'exact' | 'pgd';
   alpha?: number;
   beta?: number;
   noise?: { level: number; until: number };
   space?: 'P' | 'M+';
-}): FlowConfig {
+},
+): FlowConfig {
   const space = o.space ?? 'P';
+  const { t, kernel } = sampled(o);
   return {
     space,
-    energy: mmdOf(o.kernel, o.target),
+    energy: mmdOf(kernel, t),
     transport: { kind: 'wasserstein', coef: o.alpha ?? 1, ...(o.noise ? { noise: o.noise } : {}) },
     reaction: { kind: 'mmd', variant: o.variant ?? 'exact', spherical: space === 'P', coef: o.beta ?? 1 },
-    tau: o.tau,
-    eta: o.eta,
+    tau: o.tau ?? DEFAULT_TAU,
+    eta: o.eta ?? DEFAULT_ETA,
   };
 }
 
 /** WFR gradient descent of ½MMD²: P · ½MMD² · WFR · Wasserstein step + Fisher-Rao (KL mirror) step. */
-export function wfr(o: { kernel: Kernel; target: SampleTarget; tau: number; eta: number; alpha?: number; beta?: number }): FlowConfig {
+export function wfr(o: SampleOpts & { tau?: number; eta?: number; alpha?: number; beta?: number }): FlowConfig {
+  const { t, kernel } = sampled(o);
   return {
     space: 'P',
-    energy: mmdOf(o.kernel, o.target),
+    energy: mmdOf(kernel, t),
     transport: { kind: 'wasserstein', coef: o.alpha ?? 1 },
     reaction: { kind: 'fisher-rao', coef: o.beta ?? 1 },
-    tau: o.tau,
-    eta: o.eta,
+    tau: o.tau ?? DEFAULT_TAU,
+    eta: o.eta ?? DEFAULT_ETA,
   };
 }
 
@@ -104,14 +120,14 @@ export function wfr(o: { kernel: Kernel; target: SampleTarget; tau: number; eta:
  * Birth–death Langevin (Lu et al. 2019): P · KL(µ‖π) · WFR · Langevin step, then the
  * Fisher-Rao step with ξ = log ρ̂ + V (ρ̂ a Gaussian KDE of bandwidth h).
  */
-export function birthDeath(o: { target: ScoreModel; tau: number; eta: number; bandwidth: number }): FlowConfig {
+export function birthDeath(o: { target: ScoreModel; tau?: number; eta?: number; bandwidth: number }): FlowConfig {
   return {
     space: 'P',
     energy: klEnergy({ target: o.target, estimator: 'langevin', bandwidth: o.bandwidth }),
     transport: { kind: 'wasserstein' },
     reaction: { kind: 'fisher-rao' },
-    tau: o.tau,
-    eta: o.eta,
+    tau: o.tau ?? DEFAULT_TAU,
+    eta: o.eta ?? DEFAULT_ETA,
   };
 }
 
@@ -122,10 +138,14 @@ export function birthDeath(o: { target: ScoreModel; tau: number; eta: number; ba
  * (target known by its score). Positions do not move.
  */
 export function inclusiveKlMirror(
-  o: { kernel: Kernel; eta: number } & ({ form: 'samples'; target: SampleTarget } | { form: 'stein'; target: ScoreModel }),
+  o: { kernel?: KernelInput; eta?: number; d?: number } & ({ form: 'samples'; target: SampleTargetInput } | { form: 'stein'; target: ScoreModel }),
 ): FlowConfig {
-  const energy = o.form === 'samples' ? mmdOf(o.kernel, o.target) : ksdEnergy({ kernel: o.kernel, target: o.target });
-  return { space: 'P', energy, reaction: { kind: 'fisher-rao' }, eta: o.eta };
+  let energy: Energy;
+  if (o.form === 'samples') {
+    const { t, kernel } = sampled(o);
+    energy = mmdOf(kernel, t);
+  } else energy = ksdEnergy({ kernel: scoreKernel(o.kernel), target: o.target });
+  return { space: 'P', energy, reaction: { kind: 'fisher-rao' }, eta: o.eta ?? DEFAULT_ETA };
 }
 
 /**
@@ -134,24 +154,26 @@ export function inclusiveKlMirror(
  * weight steps on the union of supports, so µ_t → e^{−t}µ₀ + (1 − e^{−t})π. The initial
  * measure must carry the target atoms (with weight 0): see `unionOfSupports`.
  */
-export function fisherRao(o: { kernel: Kernel; target: SampleTarget; eta: number }): FlowConfig {
-  return { space: 'P', energy: mmdOf(o.kernel, o.target), reaction: { kind: 'mmd', variant: 'exact', spherical: true }, eta: o.eta };
+export function fisherRao(o: SampleOpts & { eta?: number }): FlowConfig {
+  const { t, kernel } = sampled(o);
+  return { space: 'P', energy: mmdOf(kernel, t), reaction: { kind: 'mmd', variant: 'exact', spherical: true }, eta: o.eta ?? DEFAULT_ETA };
 }
 
 /** Nadaraya–Watson force (inclusive-KL paper eq. 22–23): W flow of ξ = witness / Σⱼ wⱼ k(xⱼ, ·). */
-export function nwForce(o: { kernel: Kernel; target: SampleTarget; tau: number }): FlowConfig {
-  return { space: 'P', energy: mmdOf(o.kernel, o.target, 'nadaraya-watson'), transport: { kind: 'wasserstein' }, tau: o.tau };
+export function nwForce(o: SampleOpts & { tau?: number }): FlowConfig {
+  const { t, kernel } = sampled(o);
+  return { space: 'P', energy: mmdOf(kernel, t, 'nadaraya-watson'), transport: { kind: 'wasserstein' }, tau: o.tau ?? DEFAULT_TAU };
 }
 
 /** McKean–Vlasov / porous medium: P · ∫V + ½∬W + ∫U · W, explicit (noise or blob entropy). */
-export function mckeanVlasov(o: { d: number; potential?: Potential; interaction?: Interaction; internal?: Internal; tau: number }): FlowConfig {
+export function mckeanVlasov(o: { d: number; potential?: Potential; interaction?: Interaction; internal?: Internal; tau?: number }): FlowConfig {
   if (!o.potential && !o.interaction && !o.internal)
     throw new InputError('energy', 'empty', 'at least one of potential, interaction, internal');
   return {
     space: 'P',
     energy: mckeanVlasovEnergy({ d: o.d, potential: o.potential, interaction: o.interaction, internal: o.internal }),
     transport: { kind: 'wasserstein' },
-    tau: o.tau,
+    tau: o.tau ?? DEFAULT_TAU,
   };
 }
 

@@ -49,7 +49,7 @@ export interface BuiltRun {
 
 
 function toKernel(k: { kind: string; sigma?: number | 'median'; beta?: number } | undefined, sigmaMedian: () => number, field: string): Kernel {
-  const spec = k ?? { kind: 'gaussian', sigma: 1 };
+  const spec: { kind: string; sigma?: number | 'median'; beta?: number } = k ?? P.DEFAULT_KERNEL;
   const sigma = spec.sigma === 'median' ? sigmaMedian() : spec.sigma;
   const raw: Record<string, unknown> = { kind: spec.kind };
   if (spec.kind !== 'energy') raw.sigma = sigma ?? 1;
@@ -222,8 +222,8 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
   const median = () => (medianCache ??= sigmaMedian());
   const kernel = toKernel(spec.kernel, median, 'kernel');
   const recordKernel = spec.record?.kernel ? toKernel(spec.record.kernel, median, 'record.kernel') : kernel;
-  const tau = spec.tau ?? 0.1;
-  const eta = spec.eta ?? 0.1;
+  const tau = spec.tau ?? P.DEFAULT_TAU;
+  const eta = spec.eta ?? P.DEFAULT_ETA;
 
   if (spec.space === 'M+' && alg !== 'ift' && alg !== 'custom')
     throw new InputError('space', spec.space, `'P' for algorithm "${alg}" (a preset on probability measures; only "ift" and "custom" run on M+)`);
@@ -365,8 +365,8 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
       // distances to π compare shapes: undefined for the zero measure (M+ flows can reach it)
       if (!(mass > 0) && (m === 'mmd' || m === 'ksd' || m === 'w2')) continue;
       if (m === 'energy') row.energy = E0.provides.value ? E0.evaluate(mu, { value: true }).value : undefined;
-      else if (m === 'mmd') row.mmd = Math.sqrt(Math.max(0, mmdSquared(recordKernel, normalised, yMeasure!)));
-      else if (m === 'ksd') row.ksd = Math.sqrt(Math.max(0, ksdSquared(recordKernel, normalised, target.score!(mu.X))));
+      else if (m === 'mmd') row.mmd = Math.sqrt(Math.max(0, mmdSquared(normalised, yMeasure!, { kernel: recordKernel })));
+      else if (m === 'ksd') row.ksd = Math.sqrt(Math.max(0, ksdSquared(normalised, target.score!(mu.X), { kernel: recordKernel })));
       else if (m === 'w2') row.w2 = w2(normalised, yMeasure!);
       else if (m === 'ess') row.ess = effectiveSampleSize(mu.w);
       else if (m === 'mass') row.mass = mass;
