@@ -17,6 +17,7 @@ import { sinkhornDivergence } from '../metrics/sinkhorn.js';
 import { w2 } from '../metrics/w2.js';
 import { TARGET_NAMES, makeTarget } from '../targets/makeTarget.js';
 import { registerExperimentCommand } from './experimentCommand.js';
+import { registerExplainCommands, specFieldsHelp } from './explainCommands.js';
 import { readParticles, writeParticles } from './files.js';
 import { readSpecFile, runSpecFile } from './runCommand.js';
 import { packageVersion } from './version.js';
@@ -36,6 +37,13 @@ function parseTargetArg(arg: string, field: string): unknown {
   if (t.endsWith('.json') && existsSync(t)) return readSpecFile(t);
   return { name: t };
 }
+
+/** Parameters a bare target name needs, shown when `sample NAME` alone cannot build it. */
+const SAMPLE_EXAMPLES: Record<string, string> = {
+  gaussian: '{"name":"gaussian","mean":[0,0],"cov":[[1,0.5],[0.5,2]]}',
+  mixture: '{"name":"mixture","means":[[-2,0],[2,0]],"covs":[0.5,0.5]}',
+  samples: '{"name":"samples","samples":[[0,0],[1,1]]}',
+};
 
 const METRICS = ['mmd', 'mmd-unbiased', 'energy', 'w2', 'sinkhorn', 'ksd'] as const;
 
@@ -69,6 +77,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .option('--out <dir>', 'override spec.out (relative to the current directory)')
     .option('--json', 'print a JSON summary on stdout')
     .option('--quiet', 'no progress bar')
+    .addHelpText('after', specFieldsHelp())
     .action(async (specPath, o) => {
       const raw = readSpecFile(specPath) as Record<string, unknown>;
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError('spec', raw, 'a JSON object');
@@ -211,15 +220,26 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .option('--seed <n>', 'seed', nonNegativeInt('--seed'), 0)
     .option('--json', 'print a JSON summary on stdout')
     .action((targetArg, o) => {
-      const t = makeTarget(parseTargetArg(targetArg, 'target'), 'target');
+      const parsed = parseTargetArg(targetArg, 'target') as { name?: unknown };
+      let t: ReturnType<typeof makeTarget>;
+      try {
+        t = makeTarget(parsed, 'target');
+      } catch (e) {
+        const example = typeof parsed.name === 'string' ? SAMPLE_EXAMPLES[parsed.name] : undefined;
+        if (e instanceof InputError && example && Object.keys(parsed).length === 1)
+          throw new InputError('target', targetArg, `"${parsed.name}" with its parameters, e.g. measureflow sample '${example}' -n ${o.n} -o ${o.out}`, e.message);
+        throw e;
+      }
+      const label = typeof parsed.name === 'string' ? parsed.name : t.kind;
       if (!t.sample) throw new InputError('target', targetArg, 'a target with an exact sampler');
       const X = t.sample(rng(o.seed, 0), o.n);
       writeParticles(o.out, particleMeasure(X, t.d));
       if (o.json) io.out(`${JSON.stringify({ out: resolve(o.out), n: o.n, d: t.d, seed: o.seed })}\n`);
-      else io.out(`wrote ${o.n} samples of ${t.kind} (d = ${t.d}, seed ${o.seed}) to ${o.out}\n`);
+      else io.out(`wrote ${o.n} samples of ${label} (d = ${t.d}, seed ${o.seed}) to ${o.out}\n`);
     });
 
   registerExperimentCommand(program, io);
+  registerExplainCommands(program, io);
 
   return program;
 }

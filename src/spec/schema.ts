@@ -114,13 +114,13 @@ export const METRIC_NAMES = ['energy', 'mmd', 'ksd', 'w2', 'ess', 'mass'] as con
 
 export const runSpec = z
   .strictObject({
-    algorithm: z.enum([...PRESET_NAMES, 'custom']).describe('a preset of MATH.md §6, or "custom" (give energy + transport/reaction)'),
+    algorithm: z.enum([...PRESET_NAMES, 'custom']).describe('a preset (measureflow presets), or "custom" (give energy + transport/reaction)'),
     space: z.enum(['P', 'M+']).optional().describe('probability measures (default) or non-negative measures'),
     kernel: kernelSpec.optional().describe('kernel of the energy / geometry (default gaussian σ = 1)'),
     target: targetSpec,
     init: initSpec,
-    tau: positive('transport step τ: xᵢ ← xᵢ − τ∇ξ(xᵢ)').optional(),
-    eta: positive('reaction step η (MATH.md §5)').optional(),
+    tau: positive('transport step τ: xᵢ ← xᵢ − τ∇ξ(xᵢ) (default 0.1)').optional(),
+    eta: positive('reaction step η of the weight update (default 0.1)').optional(),
     steps: z.number().int().nonnegative().optional().describe('number of steps (default 100)'),
     seed: z.number().int().nonnegative().lt(2 ** 32).optional().describe('seed of the run (default 0)'),
     out: z.string().min(1).optional().describe('output folder (default "out/")'),
@@ -131,9 +131,9 @@ export const runSpec = z
     mala: z.boolean().optional().describe('langevin: Metropolis-adjust (MALA)'),
     bandwidth: positive('KDE bandwidth h (birth-death, blob KL)').optional(),
     form: z.enum(['samples', 'stein']).optional().describe('inclusive-kl-mirror: MMD witness of target samples, or Stein kernel with the score'),
-    potential: potentialSpec.optional(),
-    interaction: interactionSpec.optional(),
-    internal: internalSpec.optional(),
+    potential: potentialSpec.optional().describe('mckean-vlasov: external potential V'),
+    interaction: interactionSpec.optional().describe('mckean-vlasov: interaction W'),
+    internal: internalSpec.optional().describe('mckean-vlasov: internal energy U (entropy or porous medium)'),
     energy: energySpec.optional().describe('custom: the energy'),
     transport: transportSpec.optional().describe('custom: the transport part of the geometry'),
     reaction: reactionSpec.optional().describe('custom: the reaction part of the geometry'),
@@ -143,7 +143,8 @@ export const runSpec = z
         metrics: z.array(z.enum(METRIC_NAMES)).optional().describe('quantities recorded (default: energy, mmd, mass)'),
         kernel: kernelSpec.optional().describe('kernel of the recorded MMD (default: the run kernel)'),
       })
-      .optional(),
+      .optional()
+      .describe('what is recorded in the history, and how often'),
   })
   .describe('a measureflow run');
 
