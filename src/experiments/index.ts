@@ -14,6 +14,7 @@ import type { ExperimentName, ExperimentSettings, ExperimentTask, IftMethod, Run
 export * from './aggregate.js';
 export * from './settings.js';
 export * from './types.js';
+export * from './claim.js';
 export { authorsCodeFlow } from './authorsCode.js';
 export { gibbsCdf, gibbsDensity, ksToGibbs, runDoubleWellTask } from './doubleWell.js';
 export { iftFlow, iftMethodLabel, iftProblem, mmdToSample, runIftTask, runSeed, stepsPerIteration, TARGET_STREAM, weightStats } from './ift.js';

@@ -23,6 +23,7 @@ import {
   lossLabel,
   lossTable,
   meanFinals,
+  paperClaimNotice,
   reportSummary,
   resolvedConfig,
   runSeeds,
@@ -175,10 +176,11 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
     if (run0?.snapshots) await fig('histograms', 'Particle histograms against the Gibbs density', histogramFigure(s, run0.snapshots.snapshots));
   } else {
     const run0 = curves.filter((c) => c.run === 0 && c.trajectory);
-    const dom = sharedDomain(run0);
+    // each panel on its own range (the extent of its own cloud): a shared range would be
+    // set by the method whose particles strand farthest away
     for (const c of run0) {
       const label = methods.find((m) => m.id === c.method)!.label;
-      await fig(`trajectories-${c.method}`, `Trajectories: ${label}`, trajectoryChart(s, c, label, dom), trajectoryCaption(s));
+      await fig(`trajectories-${c.method}`, `Trajectories: ${label}`, trajectoryChart(s, c, label), trajectoryCaption(s));
     }
   }
   const tFig = performance.now();
@@ -201,8 +203,10 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
     },
     finalsTable(s, finals, methods),
   ];
+  const claim = paperClaimNotice(s);
   const html = reportHtml({
     title: EXPERIMENT_TITLES[s.experiment],
+    ...(claim ? { notice: { title: claim.title, text: claim.text, tone: claim.verdict === 'reproduces' ? 'ok' : claim.verdict === 'not checked' ? 'info' : 'warn' } } : {}),
     summary: reportSummary(s, agg, finals),
     config,
     figures,
@@ -273,37 +277,7 @@ function lossCaption(s: ExperimentSettings): string {
   return 'Log scale; band = mean ± std over runs (lower edge clipped at a positive floor on the log axis). IFT and WFR iterations count as two steps (paper §4).';
 }
 
-type Domain = { x: [number, number]; y: [number, number] };
-
-/** One plotting window for all trajectory panels: the union of everything drawn, padded by 5 %, equal aspect. */
-function sharedDomain(run0: RunCurve[]): Domain | undefined {
-  let x0 = Infinity;
-  let x1 = -Infinity;
-  let y0 = Infinity;
-  let y1 = -Infinity;
-  const grow = (P: Float64Array) => {
-    for (let i = 0; i + 1 < P.length; i += 2) {
-      x0 = Math.min(x0, P[i]!);
-      x1 = Math.max(x1, P[i]!);
-      y0 = Math.min(y0, P[i + 1]!);
-      y1 = Math.max(y1, P[i + 1]!);
-    }
-  };
-  for (const c of run0) {
-    const t = c.trajectory!;
-    grow(t.target);
-    grow(t.initial);
-    grow(t.final);
-    for (const p of t.paths) grow(p);
-  }
-  if (!Number.isFinite(x0) || !Number.isFinite(y0)) return undefined;
-  const span = Math.max(x1 - x0, y1 - y0, 1e-9) * 1.1;
-  const cx = (x0 + x1) / 2;
-  const cy = (y0 + y1) / 2;
-  return { x: [cx - span / 2, cx + span / 2], y: [cy - span / 2, cy + span / 2] };
-}
-
-function trajectoryChart(s: ExperimentSettings, c: RunCurve, label: string, dom: Domain | undefined): VegaLiteSpec {
+function trajectoryChart(s: ExperimentSettings, c: RunCurve, label: string): VegaLiteSpec {
   const t = c.trajectory!;
   const final = c.x[c.x.length - 1] ?? 0;
   const ift = s.experiment !== 'double-well-langevin';
@@ -314,7 +288,6 @@ function trajectoryChart(s: ExperimentSettings, c: RunCurve, label: string, dom:
     initial: { X: t.initial, d: 2 },
     final: { X: t.final, d: 2, w: t.finalW },
     ...(t.paths.length > 0 && t.paths[0]!.length > 0 ? { paths: t.paths, pathD: 2 } : {}),
-    ...(dom ? { xDomain: dom.x, yDomain: dom.y } : {}),
     xLabel: t.xLabel,
     yLabel: t.yLabel,
     labels: {

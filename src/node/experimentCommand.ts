@@ -23,6 +23,13 @@ Experiments:
                         --runs 20 --test-size 10000
   double-well-langevin  Langevin on V(x) = (x² − 1)²: 2000 particles from N(0, 0.05²), dt = 0.005, 2000 steps
 
+The defaults follow the paper's text (σ = 10) and do NOT show its picture: every method converges and
+the curves overlap. The paper's claim (MMD flow stalls, IFT converges without noise) shows with the
+authors' kernel exp(−|x−y|²/10), i.e. σ = √5:
+  measureflow experiment ift-gaussian-2d --convention authors-code --sigma 2.2360679775 \
+    --target-samples fixed --loss-sample train          (as npm run demo)
+The report (index.html) says at its top which case a run is, and why.
+
 One IFT/WFR iteration counts as two steps (paper §4): they run ⌊steps/2⌋ iterations.
 --convention authors-code reads --tau/--eta/--eta-kl as the released code's lr/lr_ (positions
 x ← x − 2·lr·wᵢ∇ξ, weights Proj(w − 2·lr_·ξ) or Proj(w·e^{−lr_·ξ})) and redraws the target samples
