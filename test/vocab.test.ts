@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { expNonPositive } from '../src/backend/exp.js';
 import { kernelSum } from '../src/backend/kernelSums.js';
-import { exp, powNonNegative } from '../src/core/math.js';
+import { exp, hypot2, powNonNegative } from '../src/core/math.js';
 import { particleMeasure } from '../src/core/measure.js';
 import { rng } from '../src/core/rng.js';
 import { flow } from '../src/flows/flow.js';
@@ -209,6 +209,16 @@ describe('engine-independent elementary functions', () => {
       }
     expect(worst).toBeLessThan(4e-15);
     expect([powNonNegative(3, 0), powNonNegative(3, 1), powNonNegative(4, 0.5), powNonNegative(0, 1.5), powNonNegative(0, -1)]).toEqual([1, 3, 2, 0, Infinity]);
+  });
+
+  it('hypot2 agrees with Math.hypot to 2 ulp, without overflow or underflow', () => {
+    const r = rng(9, 0);
+    for (let i = 0; i < 2000; i++) {
+      const x = r.normal() * 10 ** (r.uniform() * 40 - 20);
+      const y = r.normal() * 10 ** (r.uniform() * 40 - 20);
+      expect(Math.abs(hypot2(x, y) - Math.hypot(x, y))).toBeLessThanOrEqual(4.5e-16 * Math.hypot(x, y));
+    }
+    expect([hypot2(3e300, 4e300), hypot2(3e-320, 4e-320), hypot2(0, 0), hypot2(-Infinity, 1)]).toEqual([5e300, Math.hypot(3e-320, 4e-320), 0, Infinity]);
   });
 
   it('kernelValue is the value the kernel sums use, bit for bit, and matches the closed forms', () => {
