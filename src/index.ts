@@ -49,6 +49,7 @@ export * from './flows/flow.js';
 export * from './flows/run.js';
 export * from './flows/closedForm.js';
 export * from './presets/index.js';
+export * from './presets/catalog.js';
 export * from './spec/schema.js';
 export * from './spec/build.js';
 export * from './plot/index.js';

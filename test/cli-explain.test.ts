@@ -81,6 +81,17 @@ describe('measureflow presets / schema / init / run --help', () => {
     expect(bad.err).toMatch(/preset: got "no-such", expected one of langevin/);
   });
 
+  it('run reads an old spec that says "type", with a note pointing to "kind"', async () => {
+    const p = join(dir, 'old.json');
+    const spec = { algorithm: 'mmd-flow', kernel: { type: 'gaussian', sigma: 1 }, target: { name: 'paper-gaussian-2d', m: 20 }, init: { name: 'gaussian', mean: [1, 1], n: 20 } };
+    writeFileSync(p, JSON.stringify({ ...spec, steps: 2, out: 'old-out' }));
+    const r = await cli('run', p, '--json');
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/note: spec\.kernel\.type read as "kind"/);
+    const res = JSON.parse(readFileSync(join(dir, 'old-out', 'result.json'), 'utf8'));
+    expect(res.spec.kernel).toEqual({ kind: 'gaussian', sigma: 1 });
+  });
+
   it('run --help lists every field of the spec', async () => {
     const r = await cli('run', '--help');
     const props = Object.keys((specJsonSchema() as { properties: object }).properties);

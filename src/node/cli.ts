@@ -19,6 +19,7 @@ import { TARGET_NAMES, makeTarget } from '../targets/makeTarget.js';
 import { registerExperimentCommand } from './experimentCommand.js';
 import { registerExplainCommands, specFieldsHelp } from './explainCommands.js';
 import { readParticles, writeParticles } from './files.js';
+import { normaliseSpecWords } from '../spec/alias.js';
 import { readSpecFile, runSpecFile } from './runCommand.js';
 import { packageVersion } from './version.js';
 import { positiveNumber, nonNegativeInt, positiveInt } from './cliParsers.js';
@@ -81,6 +82,9 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .action(async (specPath, o) => {
       const raw = readSpecFile(specPath) as Record<string, unknown>;
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError('spec', raw, 'a JSON object');
+      const { aliased } = normaliseSpecWords(raw);
+      if (aliased.length > 0)
+        io.err(`measureflow: note: ${aliased.join(', ')} read as "kind" (the word measureflow uses for a family, in the library and the spec; "type" is its old name)\n`);
       const spec: Record<string, unknown> = { ...raw };
       if (o.steps !== undefined) spec.steps = o.steps;
       if (o.seed !== undefined) spec.seed = o.seed;
