@@ -268,7 +268,7 @@ describe('Gaussian space input errors', () => {
     expect(() => f.init([0, 0], S0)).toThrow(/init.mean/);
     expect(() => f.init(m0, [1, 0, 0, 0, -1, 0, 0, 0, 1])).toThrow(/init.cov/);
     expect(() => gaussianFlow({ target: mixtureTarget({ components: [{ mean: [0] }] }), energy: 'forward-kl' })).not.toThrow();
-    expect(() => gaussianFlow({ target: scoreTarget({ d: 1, score: (X, o) => o }), energy: 'forward-kl' })).toThrow(/Y/);
+    expect(() => gaussianFlow({ target: scoreTarget({ d: 1, score: (_X, o) => o }), energy: 'forward-kl' })).toThrow(/Y/);
   });
   it('a too-large step ends the run as diverged, not with NaN', () => {
     const f = gaussianFlow(gaussianVI({ target, tau: 50 }));
