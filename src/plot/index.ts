@@ -8,3 +8,4 @@ export * from './curves.js';
 export * from './particles.js';
 export * from './histogram.js';
 export * from './report.js';
+export * from './spaces.js';

@@ -106,7 +106,7 @@ export function graphFlow(config: GraphFlowConfig): GraphFlow {
   function step(rho: Float64Array): [Float64Array, GraphStepInfo] {
     if (!(rho instanceof Float64Array) || rho.length !== n) throw new InputError('state', rho, `a Float64Array of ${n} masses`);
     const positive = rho.every((v) => v > 0);
-    const energy = positive ? E.value(rho) : Number.NaN;
+    const energy = rho.every((v) => v >= 0) ? E.value(rho) : Number.NaN;
     if (scheme === 'explicit') {
       const v = velocity(rho);
       const out = new Float64Array(n);
@@ -175,7 +175,7 @@ export function runGraphFlow(
   const every = o.every ?? 1;
   const history: GraphHistoryRow[] = [];
   let rho = rho0;
-  const val = (r: Float64Array) => (r.every((v) => v > 0) ? f.energy.value(r) : Number.NaN);
+  const val = (r: Float64Array) => (r.every((v) => v >= 0) ? f.energy.value(r) : Number.NaN);
   for (let t = 0; t < o.steps; t++) {
     if (t % every === 0) history.push({ step: t, t: t * f.tau, energy: val(rho), rho });
     try {
