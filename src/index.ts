@@ -54,3 +54,5 @@ export * from './spec/schema.js';
 export * from './spec/build.js';
 export * from './plot/index.js';
 export * as experiments from './experiments/index.js';
+export * from './spaces/gaussian/index.js';
+export * from './spaces/graph/index.js';

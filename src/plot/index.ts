@@ -9,3 +9,4 @@ export * from './particles.js';
 export * from './histogram.js';
 export * from './report.js';
 export * from './history.js';
+export * from './spaces.js';
