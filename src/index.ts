@@ -2,7 +2,10 @@
  * measureflow — gradient flows of probability measures on weighted particles.
  * A flow = space × energy × geometry + time discretization (MATH.md §1); the named
  * algorithms are presets. This is the numerical core: nothing here imports `node:*`,
- * so it runs unchanged in a browser. Node-only helpers live in `measureflow/node`.
+ * so it runs unchanged in a browser. Node-only helpers live in `measureflow/node`; the run
+ * spec (zod schema, spec → flow) in `measureflow/spec`; the Vega-Lite figure specs in
+ * `measureflow/plot`. Keeping those out of this entry keeps a browser bundle of the core small
+ * (`npm run bundle-size`).
  */
 export * from './core/errors.js';
 export * from './core/validate.js';
@@ -49,7 +52,4 @@ export * from './flows/flow.js';
 export * from './flows/run.js';
 export * from './flows/closedForm.js';
 export * from './presets/index.js';
-export * from './spec/schema.js';
-export * from './spec/build.js';
-export * from './plot/index.js';
 export * as experiments from './experiments/index.js';

@@ -16,6 +16,7 @@ import { parseSpec } from '../spec/schema.js';
 import { curvesChart } from '../plot/curves.js';
 import { particlesChart } from '../plot/particles.js';
 import { readParticles, writeFileAtomic } from './files.js';
+import { PLOTTING_HINT, PlottingUnavailableError } from './plotDeps.js';
 import { writeFigure } from './render.js';
 import { createProgress } from './progress.js';
 import { packageVersion } from './version.js';
@@ -140,7 +141,13 @@ export async function runSpecFile(rawSpec: unknown, opts: RunCommandOptions): Pr
     warnings.push(`the exact MMD step's QP did not reach its KKT tolerance in ${qpUnconverged} step(s) (worst scaled residual ${qpWorstKkt.toExponential(2)})`);
   for (const w of warnings) opts.log?.(`measureflow: warning: ${w}\n`);
   const files = writeRunOutputs(outDir, result, resolved, diverged, warnings);
-  files.push(...(await writeRunPlots(outDir, result, String(spec.algorithm), built.mu0, built.Y, paths)));
+  try {
+    files.push(...(await writeRunPlots(outDir, result, String(spec.algorithm), built.mu0, built.Y, paths)));
+  } catch (e) {
+    // vega, vega-lite and @resvg/resvg-js are optional: without them the data files stand alone.
+    if (!(e instanceof PlottingUnavailableError)) throw e;
+    opts.log?.(`measureflow: ${PLOTTING_HINT}\n`);
+  }
   return { outDir, files, result, resolved, diverged };
 }
 
