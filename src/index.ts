@@ -1,6 +1,6 @@
 /**
  * measureflow — gradient flows of probability measures on weighted particles.
- * A flow = space × energy × geometry + time discretization (MATH.md §1); the named
+ * A flow = space × energy × geometry + time discretization (docs/math.md §1); the named
  * algorithms are presets. This is the numerical core: nothing here imports `node:*`,
  * so it runs unchanged in a browser. Node-only helpers live in `measureflow/node`; the run
  * spec (zod schema, spec → flow) in `measureflow/spec`; the Vega-Lite figure specs in

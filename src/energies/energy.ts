@@ -25,7 +25,7 @@ export interface EnergyEval {
 }
 
 /**
- * An energy F on measures, in particle form (MATH.md §3).
+ * An energy F on measures, in particle form (docs/math.md §3).
  *
  * `diffusion` D > 0 means part of the energy (the entropy D∫ρ log ρ) is not in ξ/∇ξ but
  * must be realised by the scheme with Brownian noise √(2τD)·N(0, I) (Euler–Maruyama); ξ

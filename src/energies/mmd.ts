@@ -27,7 +27,7 @@ export interface MmdEnergyOptions {
 }
 
 /**
- * ½MMD²(µ, π̂) to a target given by samples π̂ = Σₗ νₗ δ_{yₗ} (MATH.md §3), also the
+ * ½MMD²(µ, π̂) to a target given by samples π̂ = Σₗ νₗ δ_{yₗ} (docs/math.md §3), also the
  * kernelized inclusive KL(π‖µ) (its kernel-smoothed first variation is the same witness):
  *   F(µ) = ½[wᵀK_XX w − 2 wᵀK_XY ν + νᵀK_YY ν],
  *   ξ(z) = Σⱼ wⱼ k(xⱼ, z) − Σₗ νₗ k(yₗ, z),   ∇ξ(z) from the same kernel pass.

@@ -1,6 +1,6 @@
 /**
  * Types of the reproducible experiments (`measureflow experiment NAME`): the IFT paper's §4
- * benchmarks (MATH.md §8) and the double-well Langevin demo. Pure: no `node:*` imports, so an
+ * benchmarks (docs/experiments.md) and the double-well Langevin demo. Pure: no `node:*` imports, so an
  * experiment can also run in a browser worker.
  */
 

@@ -11,7 +11,7 @@ import { transportStep } from '../geometries/transport.js';
 import type { Reaction, Transport } from '../geometries/types.js';
 
 /**
- * A gradient flow = space × energy × geometry + time discretization (MATH.md §1, §5).
+ * A gradient flow = space × energy × geometry + time discretization (docs/math.md §1, §5).
  * The geometry is a transport part, a reaction part, or both (WFR = Wasserstein +
  * Fisher-Rao, IFT = Wasserstein + spherical MMD), discretized by JKO splitting: one step
  * is a transport step of length τ·α at the current weights, then a reaction step of

@@ -1,5 +1,5 @@
 /**
- * Named algorithms of MATH.md §6 as presets: each returns the same `FlowConfig` a user
+ * Named algorithms of docs/math.md §6 as presets: each returns the same `FlowConfig` a user
  * could build by hand from an energy, a geometry and a scheme — nothing more. Tests check
  * that each preset equals its explicit composition.
  */

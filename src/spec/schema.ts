@@ -113,13 +113,13 @@ export const METRIC_NAMES = ['energy', 'mmd', 'ksd', 'w2', 'ess', 'mass'] as con
 
 export const runSpec = z
   .strictObject({
-    algorithm: z.enum([...PRESET_NAMES, 'custom']).describe('a preset of MATH.md §6, or "custom" (give energy + transport/reaction)'),
+    algorithm: z.enum([...PRESET_NAMES, 'custom']).describe('a preset of docs/math.md §6, or "custom" (give energy + transport/reaction)'),
     space: z.enum(['P', 'M+']).optional().describe('probability measures (default) or non-negative measures'),
     kernel: kernelSpec.optional().describe('kernel of the energy / geometry (default gaussian σ = 1)'),
     target: targetSpec,
     init: initSpec,
     tau: positive('transport step τ: xᵢ ← xᵢ − τ∇ξ(xᵢ)').optional(),
-    eta: positive('reaction step η (MATH.md §5)').optional(),
+    eta: positive('reaction step η (docs/math.md §5)').optional(),
     steps: z.number().int().nonnegative().optional().describe('number of steps (default 100)'),
     seed: z.number().int().nonnegative().lt(2 ** 32).optional().describe('seed of the run (default 0)'),
     out: z.string().min(1).optional().describe('output folder (default "out/")'),
