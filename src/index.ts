@@ -30,6 +30,7 @@ export * from './targets/samples.js';
 export * from './targets/score.js';
 export * from './targets/paper.js';
 export * from './targets/makeTarget.js';
+export type { CovarianceInput } from './targets/parse.js';
 export * from './metrics/mmd.js';
 export * from './metrics/ksd.js';
 export * from './metrics/w2.js';

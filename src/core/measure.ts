@@ -19,6 +19,7 @@ export interface ParticleMeasure {
 /** Tolerance on |Σwᵢ − 1| for a probability measure. */
 export const MASS_TOL = 1e-9;
 
+/** Options of the measure constructors and checks: the space the weights live in (`P`: Σwᵢ = 1 within `MASS_TOL`; `M+`: wᵢ ≥ 0 only). */
 export interface MeasureOptions {
   /** 'P' requires Σwᵢ = 1 (to `MASS_TOL`); 'M+' only wᵢ ≥ 0. Default 'P'. */
   space?: Space;

@@ -3,6 +3,7 @@ import { mckeanVlasovEnergy } from './mckeanVlasov.js';
 import type { ScoreModel } from './potential.js';
 import { potentialFromTarget } from './potential.js';
 
+/** Options of {@link klEnergy}: the target (by its score) and how log µ is realised on particles. */
 export interface KlEnergyOptions {
   target: ScoreModel;
   /**

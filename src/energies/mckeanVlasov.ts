@@ -30,6 +30,7 @@ export type Internal =
   | { readonly kind: 'entropy'; readonly temperature?: number; readonly realisation: 'noise' | 'blob'; readonly bandwidth?: number }
   | { readonly kind: 'porous'; readonly m: number; readonly temperature?: number; readonly bandwidth: number };
 
+/** Options of {@link mckeanVlasovEnergy}: the parts V, W and U of F (each optional, at least one). */
 export interface McKeanVlasovOptions {
   d: number;
   potential?: Potential;

@@ -29,6 +29,7 @@ export type AuthorsWeightStep =
   | { kind: 'mmd-exact'; eta: number; kernel: Kernel }
   | { kind: 'kl'; lr: number };
 
+/** Options of {@link authorsCodeFlow}: the energy, the code's position step `lr`, its weight update and noise. */
 export interface AuthorsFlowOptions {
   energy: Energy;
   /** The code's `lr` (positions). */

@@ -14,9 +14,9 @@ import type { ExperimentName, ExperimentSettings, ExperimentTask, IftMethod, Run
 export * from './aggregate.js';
 export * from './settings.js';
 export * from './types.js';
-export { authorsCodeFlow } from './authorsCode.js';
+export { authorsCodeFlow, type AuthorsFlowOptions, type AuthorsWeightStep } from './authorsCode.js';
 export { gibbsCdf, gibbsDensity, ksToGibbs, runDoubleWellTask } from './doubleWell.js';
-export { iftFlow, iftMethodLabel, iftProblem, mmdToSample, runIftTask, runSeed, stepsPerIteration, TARGET_STREAM, weightStats } from './ift.js';
+export { type IftProblem, iftFlow, iftMethodLabel, iftProblem, mmdToSample, runIftTask, runSeed, stepsPerIteration, TARGET_STREAM, weightStats } from './ift.js';
 
 /** Titles of the experiments. */
 export const EXPERIMENT_TITLES: Record<ExperimentName, string> = {

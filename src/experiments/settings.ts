@@ -284,6 +284,7 @@ export interface StepMapping {
   noise: string;
 }
 
+/** The τ, η handed to the library for the settings' convention, and the update rules in words (for the report and config.json). */
 export function stepMapping(s: IftSettings): StepMapping {
   if (s.convention === 'paper') {
     return {

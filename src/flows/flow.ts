@@ -51,7 +51,9 @@ export interface StepInfo {
 /** BlackJAX-style algorithm: `init` + pure `step`, randomness passed in explicitly. */
 export interface Flow {
   readonly config: FlowConfig;
+  /** The state at t = 0: µ₀ validated for the flow's space. */
   init(mu0: ParticleMeasure): FlowState;
+  /** One step of the scheme from `state` with the generator `r` (pure: `state` is not changed); returns the next state and diagnostics. */
   step(r: Rng, state: FlowState): [FlowState, StepInfo];
 }
 

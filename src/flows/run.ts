@@ -12,6 +12,7 @@ export interface HistoryRow {
   [metric: string]: number | undefined;
 }
 
+/** Options of {@link runFlow} and {@link runFlowAsync}: number of steps, seed, what to record and when. */
 export interface RunOptions {
   steps: number;
   seed: number;
@@ -30,6 +31,7 @@ export interface RunOptions {
   shouldStop?: () => boolean;
 }
 
+/** What {@link runFlow} returns: the final state, the recorded rows (`step`, `time` in ms, and what `measure` computed: by default the energy F), the steps done, whether it stopped early, and the elapsed wall-clock time in ms. */
 export interface RunResult {
   final: FlowState;
   history: HistoryRow[];

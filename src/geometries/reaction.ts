@@ -8,6 +8,7 @@ import { solveKernelQP } from '../solvers/kernelQP.js';
 import { projectOrthant, projectSimplex } from '../solvers/simplexProjection.js';
 import type { Reaction } from './types.js';
 
+/** Result of {@link reactionStep}: the new weights and diagnostics (the QP report of the exact MMD step). */
 export interface ReactionResult {
   w: Float64Array;
   /** For the exact MMD step: solver iterations and the largest scaled KKT residual. */

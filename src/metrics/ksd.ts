@@ -12,7 +12,7 @@ import { checkSteinKernel } from '../kernels/kernel.js';
  *   KSD²(µ‖π) = Σᵢⱼ wᵢwⱼ k_π(xᵢ, xⱼ),
  *   k_π(x, y) = s(x)ᵀs(y)k + s(x)ᵀ∇ᵧk + s(y)ᵀ∇ₓk + tr ∇ₓ∇ᵧk.
  * `scores` is s(xᵢ) as [n, d]. Requires a kernel with finite tr ∇ₓ∇ᵧk (gaussian, imq, matern32).
- * Cost O(n²·d).
+ * A squared quantity (take the square root for KSD). Cost O(n²·d).
  */
 export function ksdSquared(ker: Kernel, mu: ParticleMeasure, scores: Float64Array): number {
   checkSteinKernel(ker);
@@ -22,7 +22,7 @@ export function ksdSquared(ker: Kernel, mu: ParticleMeasure, scores: Float64Arra
   return fdot(mu.w, kv);
 }
 
-/** Kish's effective sample size (Σwᵢ)² / Σwᵢ² of weights w [n] (n for uniform weights). */
+/** Kish's effective sample size (Σwᵢ)² / Σwᵢ² of weights w [n]: a count in [1, n] (n for uniform weights). */
 export function effectiveSampleSize(w: Float64Array): number {
   let s = 0;
   let s2 = 0;

@@ -23,7 +23,7 @@ export function mmdSquared(ker: Kernel, mu: ParticleMeasure, nu: ParticleMeasure
   return fdot(mu.w, kxx) - 2 * fdot(mu.w, kxy) + fdot(nu.w, kyy);
 }
 
-/** MMD(µ, ν) = √max(0, MMD²) (V-statistic). */
+/** MMD(µ, ν) = √max(0, MMD²) (V-statistic): the distance itself, not squared. */
 export function mmd(ker: Kernel, mu: ParticleMeasure, nu: ParticleMeasure): number {
   return Math.sqrt(Math.max(0, mmdSquared(ker, mu, nu)));
 }
@@ -31,7 +31,8 @@ export function mmd(ker: Kernel, mu: ParticleMeasure, nu: ParticleMeasure): numb
 /**
  * Unbiased U-statistic estimate of MMD² from two unweighted samples x₁..xₙ, y₁..yₘ (n, m ≥ 2):
  *   (1/(n(n−1))) Σ_{i≠j} k(xᵢ,xⱼ) + (1/(m(m−1))) Σ_{l≠l'} k(yₗ,y_{l'}) − (2/(nm)) Σᵢₗ k(xᵢ,yₗ).
- * May be negative. The weights of µ and ν are ignored (they must be samples).
+ * A squared quantity (an estimate of MMD²); may be negative. The weights of µ and ν are ignored
+ * (they must be samples). Cost O((n + m)²·d).
  */
 export function mmdSquaredUnbiased(ker: Kernel, mu: ParticleMeasure, nu: ParticleMeasure): number {
   checkSameDim(mu, nu, 'mu', 'nu');
@@ -49,7 +50,8 @@ export function mmdSquaredUnbiased(ker: Kernel, mu: ParticleMeasure, nu: Particl
 
 /**
  * Energy distance 2E|X − Y| − E|X − X′| − E|Y − Y′| between weighted measures (V-statistic),
- * which equals MMD² with the negative-distance kernel k = −|x − y|.
+ * which equals MMD² with the negative-distance kernel k = −|x − y|. Units: a length (not a
+ * squared length, although it is an "MMD²"); its square root is a metric. Cost O((n + m)²·d).
  */
 export function energyDistance(mu: ParticleMeasure, nu: ParticleMeasure): number {
   return mmdSquared({ kind: 'energy' }, mu, nu);

@@ -39,6 +39,7 @@ function parseTargetArg(arg: string, field: string): unknown {
 
 const METRICS = ['mmd', 'mmd-unbiased', 'energy', 'w2', 'sinkhorn', 'ksd'] as const;
 
+/** The commander program of the `measureflow` CLI (`run`, `metrics`, `sample`, `experiment`), writing through `io`; `main` parses argv with it. */
 export function buildProgram(io: { out: (s: string) => void; err: (s: string) => void }): Command {
   const program = new Command()
     .name('measureflow')

@@ -36,6 +36,7 @@ export function readSpecFile(path: string): unknown {
   }
 }
 
+/** Options of {@link runSpecFile}. */
 export interface RunCommandOptions {
   /** Directory against which relative file names in the spec are resolved. */
   baseDir: string;
@@ -43,9 +44,11 @@ export interface RunCommandOptions {
   progress?: boolean;
   /** Stop flag polled between steps (set by SIGINT). */
   signal?: { stopped: boolean };
+  /** Receives the progress and warning lines (stderr in the CLI; none with `--quiet`). */
   log?: (line: string) => void;
 }
 
+/** What {@link runSpecFile} did: the output folder, the files written, the run and the resolved spec. */
 export interface RunOutput {
   outDir: string;
   files: string[];

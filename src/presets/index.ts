@@ -155,6 +155,7 @@ export function mckeanVlasov(o: { d: number; potential?: Potential; interaction?
   };
 }
 
+/** The names of the presets, as the spec's `algorithm` field spells them (docs/math.md §6). */
 export const PRESET_NAMES = [
   'langevin',
   'svgd',
@@ -168,4 +169,5 @@ export const PRESET_NAMES = [
   'nw-force',
   'mckean-vlasov',
 ] as const;
+/** A preset name, one of {@link PRESET_NAMES}. */
 export type PresetName = (typeof PRESET_NAMES)[number];

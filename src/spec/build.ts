@@ -35,6 +35,7 @@ export interface LoadedData {
   initParticles?: { X: Float64Array; d: number; w?: Float64Array };
 }
 
+/** What {@link buildRun} makes of a spec: the flow, µ₀, the target samples, what to record, and the spec resolved with its defaults. */
 export interface BuiltRun {
   flow: Flow;
   mu0: ParticleMeasure;
