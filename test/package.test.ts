@@ -8,8 +8,10 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { resolveSettings } from '../src/experiments/index.js';
 import { main } from '../src/node/cli.js';
+import { runExperiment } from '../src/node/experiment.js';
 import { PlottingUnavailableError, renderPng, renderSvg } from '../src/node/render.js';
 
 const root = join(import.meta.dirname, '..');
@@ -100,5 +102,24 @@ describe('without the optional plotting packages', () => {
     expect(code).toBe(0);
     expect(readdirSync(join(dir, 'o')).sort()).toEqual(['history.csv', 'particles.csv', 'positions.npy', 'result.json', 'weights.npy']);
     expect(err.match(/install vega vega-lite @resvg\/resvg-js for figures/g)).toHaveLength(1);
+  });
+  it('`measureflow experiment` writes its data and report without figures, and says so once', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'mf-noplot-exp-'));
+    const settings = resolveSettings('double-well-langevin', { runs: 1, n: 10, steps: 10 });
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => {
+      written.push(String(chunk));
+      return true;
+    });
+    let res: Awaited<ReturnType<typeof runExperiment>>;
+    try {
+      res = await withoutPlotting(() => runExperiment({ settings, outDir: out, workers: 1, progress: false }));
+    } finally {
+      spy.mockRestore();
+    }
+    const hints = written.filter((l) => l.includes('install vega vega-lite @resvg/resvg-js'));
+    expect(hints).toHaveLength(1);
+    expect(res.files.filter((f) => f.endsWith('.svg') || f.endsWith('.png'))).toEqual([]);
+    for (const f of ['config.json', 'curves.csv', 'curves.json', 'index.html']) expect(existsSync(join(out, f)), f).toBe(true);
   });
 });
