@@ -15,6 +15,9 @@ echo "== npm pack (runs the build through prepare)"
 tgz="$(ls "$tmp"/measureflow-*.tgz)"
 echo "tarball: $(basename "$tgz"), $(du -k "$tgz" | cut -f1) KiB, $(tar -tzf "$tgz" | wc -l) files"
 tar -tzf "$tgz" | grep -q '^package/test/' && fail "tests are in the tarball"
+for f in package/docs/math.md package/docs/experiments.md package/CHANGELOG.md package/LICENSE; do
+  tar -tzf "$tgz" | grep -qx "$f" || fail "$f is not in the tarball (the doc comments and README point at it)"
+done
 
 echo "== npm i the tarball into an empty project"
 mkdir "$tmp/app"
