@@ -13,10 +13,11 @@ fail() { echo "pack-test: FAILED: $*" >&2; exit 1; }
 echo "== npm pack (runs the build through prepare)"
 (cd "$repo" && npm pack --silent --pack-destination "$tmp" >/dev/null)
 tgz="$(ls "$tmp"/measureflow-*.tgz)"
-echo "tarball: $(basename "$tgz"), $(du -k "$tgz" | cut -f1) KiB, $(tar -tzf "$tgz" | wc -l) files"
-tar -tzf "$tgz" | grep -q '^package/test/' && fail "tests are in the tarball"
+tar -tzf "$tgz" > "$tmp/contents.txt"
+echo "tarball: $(basename "$tgz"), $(du -k "$tgz" | cut -f1) KiB, $(wc -l < "$tmp/contents.txt") files"
+grep -q '^package/test/' "$tmp/contents.txt" && fail "tests are in the tarball"
 for f in package/docs/math.md package/docs/experiments.md package/CHANGELOG.md package/LICENSE; do
-  tar -tzf "$tgz" | grep -qx "$f" || fail "$f is not in the tarball (the doc comments and README point at it)"
+  grep -qx "$f" "$tmp/contents.txt" || fail "$f is not in the tarball (the doc comments and README point at it)"
 done
 
 echo "== npm i the tarball into an empty project"
@@ -85,6 +86,16 @@ npx --no-install measureflow run spec.json > cli.out 2> cli.err || { cat cli.err
 grep -q "install vega vega-lite @resvg/resvg-js" cli.err || { cat cli.err; fail "no hint about the plotting packages"; }
 echo "CLI ok: $(ls run | tr '\n' ' ')"
 grep "install vega" cli.err
+
+echo "== CLI with the optional plotting packages installed next to it"
+npm i --prefer-offline --no-audit --no-fund --loglevel=error "vega@$(node -p 'require("measureflow/package.json").peerDependencies.vega')" \
+  "vega-lite@$(node -p 'require("measureflow/package.json").peerDependencies["vega-lite"]')" \
+  "@resvg/resvg-js@$(node -p 'require("measureflow/package.json").peerDependencies["@resvg/resvg-js"]')" >/dev/null || fail "npm i of the plotting packages"
+rm -rf run
+npx --no-install measureflow run spec.json > cli.out 2> cli.err || { cat cli.err; fail "measureflow run with plotting"; }
+for f in history.svg history.png particles.svg particles.png; do [ -s "run/$f" ] || fail "run/$f not drawn with the plotting packages installed"; done
+grep -q "install vega" cli.err && fail "asked to install the plotting packages although they are installed"
+echo "CLI with plotting ok: $(ls run | tr '\n' ' ')"
 
 echo "== source maps point inside the package"
 node -e '

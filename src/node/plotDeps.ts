@@ -1,5 +1,5 @@
 /**
- * The plotting stack (vega, vega-lite, @resvg/resvg-js: about 16 MB with their dependencies) is an
+ * The plotting stack (vega, vega-lite, @resvg/resvg-js: about 28 MB installed with their dependencies) is an
  * *optional* peer dependency of measureflow: the library never needs it, and the CLI uses it only to
  * draw figures. This module loads it on first use and says clearly when it is missing.
  */
