@@ -10,9 +10,13 @@ export type Space = 'P' | 'M+';
  * `X` is row-major `[n, d]` (particle i is `X[i*d .. i*d+d)`), `w` is `[n]`.
  */
 export interface ParticleMeasure {
+  /** Number of particles. */
   readonly n: number;
+  /** Dimension of the space. */
   readonly d: number;
+  /** Positions [n, d], row-major: particle i is X[i·d … i·d + d − 1]. */
   readonly X: Float64Array;
+  /** Weights [n], wᵢ ≥ 0 (Σwᵢ = 1 on P). */
   readonly w: Float64Array;
 }
 

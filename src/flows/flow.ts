@@ -18,9 +18,13 @@ import type { Reaction, Transport } from '../geometries/types.js';
  * length η·β at the new positions (IFT paper eq. 14, Algorithm 1).
  */
 export interface FlowConfig {
+  /** `P` (weights stay on the simplex) or `M+` (non-negative weights, the mass may change). */
   space: Space;
+  /** The energy F and its first variation ξ (docs/math.md §3). */
   energy: Energy;
+  /** How positions move (docs/math.md §4–5); absent: positions are fixed. */
   transport?: Transport;
+  /** How weights change (docs/math.md §4–5); absent: weights are fixed. */
   reaction?: Reaction;
   /** Transport step τ (> 0 when there is a transport part). */
   tau?: number;
@@ -30,7 +34,9 @@ export interface FlowConfig {
 
 /** The state of a flow after `t` steps: the particle measure µ_t. Never mutated. */
 export interface FlowState {
+  /** Number of steps done. */
   readonly t: number;
+  /** The particle measure µ_t. */
   readonly mu: ParticleMeasure;
 }
 
@@ -50,6 +56,7 @@ export interface StepInfo {
 
 /** BlackJAX-style algorithm: `init` + pure `step`, randomness passed in explicitly. */
 export interface Flow {
+  /** The configuration the flow was built from (validated). */
   readonly config: FlowConfig;
   /** The state at t = 0: µ₀ validated for the flow's space. */
   init(mu0: ParticleMeasure): FlowState;

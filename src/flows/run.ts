@@ -5,16 +5,20 @@ import type { Flow, FlowState, StepInfo } from './flow.js';
 
 /** One row of the recorded history. Quantities that could not be computed are absent. */
 export interface HistoryRow {
+  /** Steps done at this record. */
   step: number;
   /** Wall-clock milliseconds since the run started. */
   time: number;
+  /** The energy F(µ) at this record, when the energy has a value. */
   energy?: number;
   [metric: string]: number | undefined;
 }
 
 /** Options of {@link runFlow} and {@link runFlowAsync}: number of steps, seed, what to record and when. */
 export interface RunOptions {
+  /** Number of steps to take. */
   steps: number;
+  /** Seed: step t uses the generator `rng(seed, t + 1)`. */
   seed: number;
   /** Record every `every` steps (and always the first and last). Default: about 100 records. */
   every?: number;
@@ -33,10 +37,15 @@ export interface RunOptions {
 
 /** What {@link runFlow} returns: the final state, the recorded rows (`step`, `time` in ms, and what `measure` computed: by default the energy F), the steps done, whether it stopped early, and the elapsed wall-clock time in ms. */
 export interface RunResult {
+  /** The last state. */
   final: FlowState;
+  /** The recorded rows, in step order. */
   history: HistoryRow[];
+  /** Steps done (fewer than asked when stopped). */
   stepsDone: number;
+  /** True when `shouldStop` ended the run early. */
   stopped: boolean;
+  /** Wall-clock duration of the run in milliseconds. */
   elapsedMs: number;
 }
 

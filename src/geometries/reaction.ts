@@ -10,6 +10,7 @@ import type { Reaction } from './types.js';
 
 /** Result of {@link reactionStep}: the new weights and diagnostics (the QP report of the exact MMD step). */
 export interface ReactionResult {
+  /** New weights [n]. */
   w: Float64Array;
   /** For the exact MMD step: solver iterations and the largest scaled KKT residual. */
   qp?: { iterations: number; kkt: number; converged: boolean };

@@ -50,10 +50,15 @@ export interface RunCommandOptions {
 
 /** What {@link runSpecFile} did: the output folder, the files written, the run and the resolved spec. */
 export interface RunOutput {
+  /** The folder written to. */
   outDir: string;
+  /** Paths of the files written. */
   files: string[];
+  /** The run itself (final state, history, timing). */
   result: RunResult;
+  /** The spec with every default filled in (as in `result.json`). */
   resolved: Record<string, unknown>;
+  /** The divergence message when the run diverged (the last finite state was kept). */
   diverged?: string;
 }
 
