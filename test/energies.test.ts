@@ -1,5 +1,5 @@
 /**
- * Energies (MATH.md §3): every ∇ξ and every ξ is checked against finite differences of the
+ * Energies (docs/math.md §3): every ∇ξ and every ξ is checked against finite differences of the
  * energy value F (positions along seeded random directions, weights along zero-sum
  * directions), and against independent reference formulas where one exists.
  */
@@ -387,7 +387,7 @@ describe('energy values against independent formulas', () => {
   });
 });
 
-describe('MMD is a metric for a characteristic kernel (MATH.md §7)', () => {
+describe('MMD is a metric for a characteristic kernel (docs/math.md §9)', () => {
   it('MMD(µ, µ) = 0, symmetric, triangle inequality, > 0 for µ ≠ ν; √(2·F) of the energy is the MMD', () => {
     const r = rng(24);
     const kernel: Kernel = { kind: 'gaussian', sigma: 0.9 };

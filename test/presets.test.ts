@@ -1,5 +1,5 @@
 /**
- * Named algorithms (MATH.md §6): each preset equals its explicit composition bit for bit;
+ * Named algorithms (docs/math.md §6): each preset equals its explicit composition bit for bit;
  * Langevin matches the exact linear-Gaussian (Ornstein–Uhlenbeck / ULA) moment recursion
  * within Monte-Carlo standard errors; SVGD with one particle is gradient ascent on log π;
  * SVGD and KSD descent reduce the KSD; degenerate combinations coincide (IFT / WFR with a
@@ -177,7 +177,7 @@ describe('presets equal their explicit composition (same parts, same seeds ⇒ b
   it('mckeanVlasov with no part at all is rejected', () => {
     expect(() => P.mckeanVlasov({ d: 2, tau: 0.1 })).toThrow(/energy.*at least one/);
   });
-  it('PRESET_NAMES lists the eleven presets of MATH.md §6', () => {
+  it('PRESET_NAMES lists the eleven presets of docs/math.md §6', () => {
     expect([...P.PRESET_NAMES].sort()).toEqual(
       ['birth-death', 'fisher-rao', 'ift', 'inclusive-kl-mirror', 'ksd-descent', 'langevin', 'mckean-vlasov', 'mmd-flow', 'nw-force', 'svgd', 'wfr'].sort(),
     );

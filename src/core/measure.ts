@@ -10,15 +10,20 @@ export type Space = 'P' | 'M+';
  * `X` is row-major `[n, d]` (particle i is `X[i*d .. i*d+d)`), `w` is `[n]`.
  */
 export interface ParticleMeasure {
+  /** Number of particles. */
   readonly n: number;
+  /** Dimension of the space. */
   readonly d: number;
+  /** Positions [n, d], row-major: particle i is X[i·d … i·d + d − 1]. */
   readonly X: Float64Array;
+  /** Weights [n], wᵢ ≥ 0 (Σwᵢ = 1 on P). */
   readonly w: Float64Array;
 }
 
 /** Tolerance on |Σwᵢ − 1| for a probability measure. */
 export const MASS_TOL = 1e-9;
 
+/** Options of the measure constructors and checks: the space the weights live in (`P`: Σwᵢ = 1 within `MASS_TOL`; `M+`: wᵢ ≥ 0 only). */
 export interface MeasureOptions {
   /** 'P' requires Σwᵢ = 1 (to `MASS_TOL`); 'M+' only wᵢ ≥ 0. Default 'P'. */
   space?: Space;

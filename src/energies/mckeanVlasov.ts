@@ -30,6 +30,7 @@ export type Internal =
   | { readonly kind: 'entropy'; readonly temperature?: number; readonly realisation: 'noise' | 'blob'; readonly bandwidth?: number }
   | { readonly kind: 'porous'; readonly m: number; readonly temperature?: number; readonly bandwidth: number };
 
+/** Options of {@link mckeanVlasovEnergy}: the parts V, W and U of F (each optional, at least one). */
 export interface McKeanVlasovOptions {
   d: number;
   potential?: Potential;
@@ -40,7 +41,7 @@ export interface McKeanVlasovOptions {
 }
 
 /**
- * McKean–Vlasov free energy (MATH.md §3)
+ * McKean–Vlasov free energy (docs/math.md §3)
  *   F(µ) = ∫V dµ + ½∬W(x − y) dµ dµ + ∫U(ρ),   ξ = V + W∗µ + U′(ρ).
  * With V = −log π and U = ρ log ρ this is KL(µ‖π) (up to log Z). The 'noise' realisation
  * of the entropy leaves its part out of ξ/∇ξ and sets `diffusion = T`; with a `bandwidth`,

@@ -1,5 +1,5 @@
 /**
- * The IFT paper's experiments (§4; MATH.md §8): MMD flow, MMD flow + noise, IFT gradient
+ * The IFT paper's experiments (§4; docs/experiments.md): MMD flow, MMD flow + noise, IFT gradient
  * descent (Algorithm 1) and WFR gradient descent of ½MMD², from samples of µ₀ towards a target
  * known by samples; the loss is MMD² (squared, V-statistic, the kernel of the flow) to a fixed
  * test sample of π. Pure: one (method, run) at a time, deterministic in (settings, method, run).

@@ -15,9 +15,9 @@ export * from './aggregate.js';
 export * from './settings.js';
 export * from './types.js';
 export * from './claim.js';
-export { authorsCodeFlow } from './authorsCode.js';
+export { authorsCodeFlow, type AuthorsFlowOptions, type AuthorsWeightStep } from './authorsCode.js';
 export { gibbsCdf, gibbsDensity, ksToGibbs, runDoubleWellTask } from './doubleWell.js';
-export { iftFlow, iftMethodLabel, iftProblem, mmdToSample, runIftTask, runSeed, stepsPerIteration, TARGET_STREAM, weightStats } from './ift.js';
+export { type IftProblem, iftFlow, iftMethodLabel, iftProblem, mmdToSample, runIftTask, runSeed, stepsPerIteration, TARGET_STREAM, weightStats } from './ift.js';
 
 /** Titles of the experiments. */
 export const EXPERIMENT_TITLES: Record<ExperimentName, string> = {

@@ -11,16 +11,20 @@ import { transportStep } from '../geometries/transport.js';
 import type { Reaction, Transport } from '../geometries/types.js';
 
 /**
- * A gradient flow = space × energy × geometry + time discretization (MATH.md §1, §5).
+ * A gradient flow = space × energy × geometry + time discretization (docs/math.md §1, §5).
  * The geometry is a transport part, a reaction part, or both (WFR = Wasserstein +
  * Fisher-Rao, IFT = Wasserstein + spherical MMD), discretized by JKO splitting: one step
  * is a transport step of length τ·α at the current weights, then a reaction step of
  * length η·β at the new positions (IFT paper eq. 14, Algorithm 1).
  */
 export interface FlowConfig {
+  /** `P` (weights stay on the simplex) or `M+` (non-negative weights, the mass may change). */
   space: Space;
+  /** The energy F and its first variation ξ (docs/math.md §3). */
   energy: Energy;
+  /** How positions move (docs/math.md §4–5); absent: positions are fixed. */
   transport?: Transport;
+  /** How weights change (docs/math.md §4–5); absent: weights are fixed. */
   reaction?: Reaction;
   /** Transport step τ (> 0 when there is a transport part). */
   tau?: number;
@@ -30,7 +34,9 @@ export interface FlowConfig {
 
 /** The state of a flow after `t` steps: the particle measure µ_t. Never mutated. */
 export interface FlowState {
+  /** Number of steps done. */
   readonly t: number;
+  /** The particle measure µ_t. */
   readonly mu: ParticleMeasure;
 }
 
@@ -50,8 +56,11 @@ export interface StepInfo {
 
 /** BlackJAX-style algorithm: `init` + pure `step`, randomness passed in explicitly. */
 export interface Flow {
+  /** The configuration the flow was built from (validated). */
   readonly config: FlowConfig;
+  /** The state at t = 0: µ₀ validated for the flow's space. */
   init(mu0: ParticleMeasure): FlowState;
+  /** One step of the scheme from `state` with the generator `r` (pure: `state` is not changed); returns the next state and diagnostics. */
   step(r: Rng, state: FlowState): [FlowState, StepInfo];
 }
 

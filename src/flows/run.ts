@@ -5,6 +5,7 @@ import type { Flow, FlowState, StepInfo } from './flow.js';
 
 /** One row of the recorded history. Quantities that could not be computed are absent. */
 export interface HistoryRow {
+  /** Steps done at this record. */
   step: number;
   /**
    * Flow time t = step·τ for a flow with a transport part, step·η for a reaction-only flow
@@ -13,10 +14,12 @@ export interface HistoryRow {
   t?: number;
   /** Wall-clock milliseconds since the run started (not part of the result: it varies between runs). */
   wallMs: number;
+  /** The energy F(µ) at this record, when the energy has a value. */
   energy?: number;
   [metric: string]: number | undefined;
 }
 
+/** Options of {@link runFlow} and {@link runFlowAsync}: number of steps, seed, what to record and when. */
 export interface RunOptions {
   /** Number of steps. Default 100 (as in the run spec). */
   steps?: number;
@@ -37,11 +40,17 @@ export interface RunOptions {
   shouldStop?: () => boolean;
 }
 
+/** What {@link runFlow} returns: the final state, the recorded rows (`step`, `time` in ms, and what `measure` computed: by default the energy F), the steps done, whether it stopped early, and the elapsed wall-clock time in ms. */
 export interface RunResult {
+  /** The last state. */
   final: FlowState;
+  /** The recorded rows, in step order. */
   history: HistoryRow[];
+  /** Steps done (fewer than asked when stopped). */
   stepsDone: number;
+  /** True when `shouldStop` ended the run early. */
   stopped: boolean;
+  /** Wall-clock duration of the run in milliseconds. */
   elapsedMs: number;
 }
 

@@ -8,7 +8,9 @@ import { solveKernelQP } from '../solvers/kernelQP.js';
 import { projectOrthant, projectSimplex } from '../solvers/simplexProjection.js';
 import type { Reaction } from './types.js';
 
+/** Result of {@link reactionStep}: the new weights and diagnostics (the QP report of the exact MMD step). */
 export interface ReactionResult {
+  /** New weights [n]. */
   w: Float64Array;
   /** For the exact MMD step: solver iterations and the largest scaled KKT residual. */
   qp?: { iterations: number; kkt: number; converged: boolean };

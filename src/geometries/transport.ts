@@ -5,7 +5,9 @@ import type { Rng } from '../core/rng.js';
 import type { Energy } from '../energies/energy.js';
 import type { Transport } from './types.js';
 
+/** Result of {@link transportStep}: the new positions and diagnostics of the step. */
 export interface TransportResult {
+  /** New positions [n, d]. */
   X: Float64Array;
   /** F(µ) before the step, when the evaluation gave it for free. */
   energy?: number;

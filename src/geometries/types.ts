@@ -1,7 +1,7 @@
 import type { Kernel } from '../kernels/kernel.js';
 
 /**
- * Transport part of a geometry: how positions move (MATH.md §4–5).
+ * Transport part of a geometry: how positions move (docs/math.md §4–5).
  * - wasserstein: ẋᵢ = −∇ξ(xᵢ), weights fixed. `scheme` 'explicit' (default) is
  *   xᵢ ← xᵢ − τ·coef·∇ξ(xᵢ) (+ √(2τ·coef·D)·N(0, I) when the energy has diffusion D:
  *   Euler–Maruyama); 'implicit' is the JKO step argmin_X F(µ_X) + (1/2τ)Σwᵢ|xᵢ − xᵢᵏ|².
@@ -26,7 +26,7 @@ export type Transport =
   | { readonly kind: 'stein'; readonly kernel: Kernel; readonly coef?: number };
 
 /**
- * Reaction part: how weights change with positions fixed (MATH.md §4–5); η·coef is the step.
+ * Reaction part: how weights change with positions fixed (docs/math.md §4–5); η·coef is the step.
  * - fisher-rao (spherical Hellinger, keeps mass): wᵢ ← wᵢ·exp(−η ξ(xᵢ)) / Z (entropic mirror
  *   descent; Z restores the mass before the step). `normalise: 'project'` replaces the
  *   division by Z with the Euclidean projection onto the simplex, Proj_Δ(w·e^{−ηξ}) (the KL

@@ -22,7 +22,9 @@ export type Kernel =
   | { readonly kind: 'matern32'; readonly sigma: number }
   | { readonly kind: 'energy'; readonly beta?: number };
 
+/** The name of a kernel family: `gaussian`, `imq`, `laplace`, `matern32` or `energy` (formulas in {@link Kernel}). */
 export type KernelKind = Kernel['kind'];
+/** Every kernel family, in the order error messages list them. */
 export const KERNEL_KINDS: readonly KernelKind[] = ['gaussian', 'imq', 'laplace', 'matern32', 'energy'];
 
 /** Kernels with a finite tr ∇ₓ∇ᵧk at x = y, as the Langevin–Stein kernel requires. */

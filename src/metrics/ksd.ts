@@ -16,7 +16,7 @@ import { metricKernel } from './mmd.js';
  * The target is given by `scores` = s(xᵢ) as [n, d], or by an object with a `score`
  * function (evaluated at µ's points). `opts.kernel` defaults to the Gaussian σ = 1;
  * `sigma: 'median'` is the median heuristic over µ's points alone. Requires a kernel with finite tr ∇ₓ∇ᵧk (gaussian, imq, matern32).
- * Cost O(n²·d).
+ * A squared quantity (take the square root for KSD). Cost O(n²·d).
  */
 export function ksdSquared(mu: ParticleMeasure, target: Float64Array | { score(X: Float64Array): Float64Array }, opts?: KernelMetricOptions): number;
 /** @deprecated Kernel first: write `ksdSquared(mu, scores, {kernel})`. */
@@ -46,7 +46,7 @@ export function ksdSquared(
   return fdot(mu.w, kv);
 }
 
-/** Kish's effective sample size (Σwᵢ)² / Σwᵢ² of weights w [n] (n for uniform weights). */
+/** Kish's effective sample size (Σwᵢ)² / Σwᵢ² of weights w [n]: a count in [1, n] (n for uniform weights). */
 export function effectiveSampleSize(w: Float64Array): number {
   let s = 0;
   let s2 = 0;

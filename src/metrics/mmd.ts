@@ -76,7 +76,8 @@ export function mmd(a: ParticleMeasure | Kernel, b: ParticleMeasure, c?: Particl
 /**
  * Unbiased U-statistic estimate of MMD² from two unweighted samples x₁..xₙ, y₁..yₘ (n, m ≥ 2):
  *   (1/(n(n−1))) Σ_{i≠j} k(xᵢ,xⱼ) + (1/(m(m−1))) Σ_{l≠l'} k(yₗ,y_{l'}) − (2/(nm)) Σᵢₗ k(xᵢ,yₗ).
- * May be negative. The weights of µ and ν are ignored (they must be samples).
+ * A squared quantity (an estimate of MMD²); may be negative. The weights of µ and ν are ignored
+ * (they must be samples). Cost O((n + m)²·d).
  */
 export function mmdSquaredUnbiased(mu: ParticleMeasure, nu: ParticleMeasure, opts?: KernelMetricOptions): number;
 /** @deprecated Kernel first: write `mmdSquaredUnbiased(mu, nu, {kernel})`. */

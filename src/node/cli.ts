@@ -58,6 +58,7 @@ const METRIC_UNITS: Record<string, string> = {
   ksd: 'KSD of a against the target (not squared; V-statistic)',
 };
 
+/** The commander program of the `measureflow` CLI (`run`, `metrics`, `sample`, `experiment`), writing through `io`; `main` parses argv with it. */
 export function buildProgram(io: { out: (s: string) => void; err: (s: string) => void }): Command {
   const program = new Command()
     .name('measureflow')

@@ -37,6 +37,7 @@ import type { ReportFigure, ReportTable } from '../plot/report.js';
 import { reportHtml } from '../plot/report.js';
 import type { VegaLiteSpec } from '../plot/theme.js';
 import { writeFileAtomic } from './files.js';
+import { PLOTTING_HINT, PlottingUnavailableError } from './plotDeps.js';
 import { writeFigure } from './render.js';
 import { packageVersion } from './version.js';
 import type { WorkerTask } from './experimentWorker.js';
@@ -165,8 +166,17 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
   write('curves.json', `${JSON.stringify(curvesJson(s, agg, curves))}\n`);
 
   const figures: ReportFigure[] = [];
+  let plotting = true; // vega, vega-lite and @resvg/resvg-js are optional peer dependencies
   const fig = async (name: string, title: string, spec: VegaLiteSpec, caption?: string) => {
-    await writeFigure(outDir, name, spec, { onWarning: o.onWarning ?? (() => {}) });
+    if (!plotting) return;
+    try {
+      await writeFigure(outDir, name, spec, { onWarning: o.onWarning ?? (() => {}) });
+    } catch (e) {
+      if (!(e instanceof PlottingUnavailableError)) throw e;
+      plotting = false;
+      process.stderr.write(`measureflow: ${PLOTTING_HINT}\n`);
+      return;
+    }
     files.push(`${name}.svg`, `${name}.png`);
     figures.push({ title, svgFile: `${name}.svg`, pngFile: `${name}.png`, ...(caption ? { caption } : {}) });
   };

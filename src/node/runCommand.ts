@@ -16,6 +16,7 @@ import { parseSpec } from '../spec/schema.js';
 import { historyChart } from '../plot/history.js';
 import { particlesChart } from '../plot/particles.js';
 import { readParticles, writeFileAtomic } from './files.js';
+import { PLOTTING_HINT, PlottingUnavailableError } from './plotDeps.js';
 import { writeFigure } from './render.js';
 import { createProgress } from './progress.js';
 import { packageVersion } from './version.js';
@@ -35,6 +36,7 @@ export function readSpecFile(path: string): unknown {
   }
 }
 
+/** Options of {@link runSpecFile}. */
 export interface RunCommandOptions {
   /** Directory against which relative file names in the spec are resolved. */
   baseDir: string;
@@ -42,14 +44,21 @@ export interface RunCommandOptions {
   progress?: boolean;
   /** Stop flag polled between steps (set by SIGINT). */
   signal?: { stopped: boolean };
+  /** Receives the progress and warning lines (stderr in the CLI; none with `--quiet`). */
   log?: (line: string) => void;
 }
 
+/** What {@link runSpecFile} did: the output folder, the files written, the run and the resolved spec. */
 export interface RunOutput {
+  /** The folder written to. */
   outDir: string;
+  /** Paths of the files written. */
   files: string[];
+  /** The run itself (final state, history, timing). */
   result: RunResult;
+  /** The spec with every default filled in (as in `result.json`). */
   resolved: Record<string, unknown>;
+  /** The divergence message when the run diverged (the last finite state was kept). */
   diverged?: string;
 }
 
@@ -141,7 +150,13 @@ export async function runSpecFile(rawSpec: unknown, opts: RunCommandOptions): Pr
   for (const w of warnings) opts.log?.(`measureflow: warning: ${w}\n`);
   const files = writeRunOutputs(outDir, result, resolved, diverged, warnings);
   files.push(...writeRunInputs(outDir, built.mu0, built.Y, data.targetSamples?.w));
-  files.push(...(await writeRunPlots(outDir, result, String(spec.algorithm), built.mu0, built.Y, paths)));
+  try {
+    files.push(...(await writeRunPlots(outDir, result, String(spec.algorithm), built.mu0, built.Y, paths)));
+  } catch (e) {
+    // vega, vega-lite and @resvg/resvg-js are optional: without them the data files stand alone.
+    if (!(e instanceof PlottingUnavailableError)) throw e;
+    opts.log?.(`measureflow: ${PLOTTING_HINT}\n`);
+  }
   return { outDir, files, result, resolved, diverged };
 }
 

@@ -1,5 +1,5 @@
 /**
- * Named algorithms of MATH.md §6 as presets: each returns the same `FlowConfig` a user
+ * Named algorithms of docs/math.md §6 as presets: each returns the same `FlowConfig` a user
  * could build by hand from an energy, a geometry and a scheme — nothing more. Tests check
  * that each preset equals its explicit composition.
  */
@@ -177,6 +177,7 @@ export function mckeanVlasov(o: { d: number; potential?: Potential; interaction?
   };
 }
 
+/** The names of the presets, as the spec's `algorithm` field spells them (docs/math.md §6). */
 export const PRESET_NAMES = [
   'langevin',
   'svgd',
@@ -190,4 +191,5 @@ export const PRESET_NAMES = [
   'nw-force',
   'mckean-vlasov',
 ] as const;
+/** A preset name, one of {@link PRESET_NAMES}. */
 export type PresetName = (typeof PRESET_NAMES)[number];

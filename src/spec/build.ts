@@ -35,9 +35,13 @@ export interface LoadedData {
   initParticles?: { X: Float64Array; d: number; w?: Float64Array };
 }
 
+/** What {@link buildRun} makes of a spec: the flow, µ₀, the target samples, what to record, and the spec resolved with its defaults. */
 export interface BuiltRun {
+  /** The flow the spec describes. */
   flow: Flow;
+  /** The initial particles µ₀ (from the file or drawn with `rng(seed, 0)`). */
   mu0: ParticleMeasure;
+  /** The target π (samples, or a named distribution with its score). */
   target: Target;
   /** Target samples Y [m, d] used by sample-based energies and the recorded MMD/W₂. */
   Y: Float64Array | null;

@@ -11,6 +11,7 @@ import { normaliseSpecWords } from './alias.js';
 
 const positive = (what: string) => z.number().finite().positive().describe(what);
 
+/** zod schema of the spec's `kernel`: `{type, sigma: number | "median", beta?}`. */
 export const kernelSpec = z
   .strictObject({
     kind: z.enum(['gaussian', 'imq', 'laplace', 'matern32', 'energy']).describe('kernel family'),
@@ -30,6 +31,7 @@ const namedDist = z
   .looseObject({ name: z.string().describe('a named distribution (see targets)') })
   .describe('a named distribution with its parameters, e.g. {"name": "gaussian", "mean": [0, 0], "cov": [[1, 0.5], [0.5, 2]]}');
 
+/** zod schema of the spec's `target`: a samples file (with optional weights file) or a named distribution. */
 export const targetSpec = z
   .union([
     fileSource,
@@ -40,6 +42,7 @@ export const targetSpec = z
   ])
   .describe('target π: a samples file, or a named distribution');
 
+/** zod schema of the spec's `init`: a particles file (with optional weights file) or a named distribution with `n`. */
 export const initSpec = z
   .union([
     z.strictObject({
@@ -110,8 +113,10 @@ const reactionSpec = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('mmd'), spherical: z.boolean().optional(), variant: z.enum(['exact', 'pgd']).optional() }),
 ]);
 
+/** Quantities `record.metrics` may ask for: energy F, MMD, KSD and W₂ (distances, not squared), ESS (a count), mass Σwᵢ. */
 export const METRIC_NAMES = ['energy', 'mmd', 'ksd', 'w2', 'ess', 'mass'] as const;
 
+/** zod schema of a whole run spec (the JSON file of `measureflow run`); see `specJsonSchema` for its JSON Schema. */
 export const runSpec = z
   .strictObject({
     algorithm: z.enum([...PRESET_NAMES, 'custom']).describe('a preset (measureflow presets), or "custom" (give energy + transport/reaction)'),
@@ -148,6 +153,7 @@ export const runSpec = z
   })
   .describe('a measureflow run');
 
+/** A parsed run spec (the output type of {@link runSpec}). */
 export type RunSpec = z.infer<typeof runSpec>;
 
 /** Error for a spec with one or more invalid fields; `issues` lists each with path and value. */

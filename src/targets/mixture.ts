@@ -46,7 +46,9 @@ export interface MixtureTarget extends Target {
 export interface MixturePaths {
   weights: string;
   components: string;
+  /** Field name of component k's mean, for error messages. */
   mean: (k: number) => string;
+  /** Field name of component k's covariance, for error messages. */
   cov: (k: number) => string;
 }
 
