@@ -53,3 +53,5 @@ export * from './spec/schema.js';
 export * from './spec/build.js';
 export * from './plot/index.js';
 export * as experiments from './experiments/index.js';
+export * from './backend/steinMatrix.js';
+export * from './geometries/rejuvenate.js';

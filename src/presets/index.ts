@@ -88,6 +88,28 @@ export function ift(o: {
   };
 }
 
+/**
+ * Score-based IFT (inclusive-KL paper, "setting (2)": IFT on the KSD energy): P · ½KSD² ·
+ * (Wasserstein + spherical MMD) — a Wasserstein step xᵢ ← xᵢ − τ·α∇ξ(xᵢ) on ½KSD², then a
+ * weight step of length η·β, for a target known only by its score. Weight steps (`variant`):
+ * - 'pgd' (default): w ← Proj_Δ(w − ηξ), ξ(xᵢ) = Σⱼ wⱼ k_π(xⱼ, xᵢ) — one projected-gradient step, O(n²d);
+ * - 'stein': the exact proximal step in the geometry of the Stein kernel itself,
+ *   argmin_{β∈Δ} ½βᵀGβ + (1/2η)(β − w)ᵀG(β − w), G = [k_π(xᵢ, xⱼ)] (a QP; O(n²) memory);
+ * - 'exact': the MMD proximal step in the base kernel's geometry with ½KSD² linearised at w,
+ *   argmin_{β∈Δ} ⟨ξ, β⟩ + (1/2η)(β − w)ᵀK(β − w).
+ */
+export function scoreIft(o: { kernel: Kernel; target: ScoreModel; tau: number; eta: number; variant?: 'pgd' | 'stein' | 'exact'; alpha?: number; beta?: number }): FlowConfig {
+  const variant = o.variant ?? 'pgd';
+  return {
+    space: 'P',
+    energy: ksdEnergy({ kernel: o.kernel, target: o.target }),
+    transport: { kind: 'wasserstein', coef: o.alpha ?? 1 },
+    reaction: { kind: 'mmd', variant, spherical: true, coef: o.beta ?? 1, ...(variant === 'exact' ? { kernel: o.kernel } : {}) },
+    tau: o.tau,
+    eta: o.eta,
+  };
+}
+
 /** WFR gradient descent of ½MMD²: P · ½MMD² · WFR · Wasserstein step + Fisher-Rao (KL mirror) step. */
 export function wfr(o: { kernel: Kernel; target: SampleTarget; tau: number; eta: number; alpha?: number; beta?: number }): FlowConfig {
   return {
@@ -167,5 +189,6 @@ export const PRESET_NAMES = [
   'fisher-rao',
   'nw-force',
   'mckean-vlasov',
+  'score-ift',
 ] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];

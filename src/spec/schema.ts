@@ -106,7 +106,7 @@ const transportSpec = z.discriminatedUnion('type', [
 const reactionSpec = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('fisher-rao') }),
   z.strictObject({ type: z.literal('hellinger') }),
-  z.strictObject({ type: z.literal('mmd'), spherical: z.boolean().optional(), variant: z.enum(['exact', 'pgd']).optional() }),
+  z.strictObject({ type: z.literal('mmd'), spherical: z.boolean().optional(), variant: z.enum(['exact', 'pgd', 'stein']).optional() }),
 ]);
 
 export const METRIC_NAMES = ['energy', 'mmd', 'ksd', 'w2', 'ess', 'mass'] as const;
@@ -125,7 +125,7 @@ export const runSpec = z
     out: z.string().min(1).optional().describe('output folder (default "out/")'),
     alpha: positive('transport coefficient α of WFR/IFT').optional(),
     beta: positive('reaction coefficient β of WFR/IFT').optional(),
-    variant: z.enum(['exact', 'pgd']).optional().describe('IFT MMD step: exact QP (default) or one projected-gradient step'),
+    variant: z.enum(['exact', 'pgd', 'stein']).optional().describe('IFT MMD step: exact QP (default; score-ift: pgd), one projected-gradient step, or (score-ift) the exact step in the Stein kernel geometry'),
     noise: noiseSpec.optional().describe('noise injection of MMD flow / IFT'),
     mala: z.boolean().optional().describe('langevin: Metropolis-adjust (MALA)'),
     bandwidth: positive('KDE bandwidth h (birth-death, blob KL)').optional(),
@@ -136,6 +136,14 @@ export const runSpec = z
     energy: energySpec.optional().describe('custom: the energy'),
     transport: transportSpec.optional().describe('custom: the transport part of the geometry'),
     reaction: reactionSpec.optional().describe('custom: the reaction part of the geometry'),
+    rejuvenate: z
+      .strictObject({
+        threshold: z.number().positive().lt(1).optional(),
+        jitter: z.number().positive().finite().optional(),
+        maxHalvings: z.number().int().nonnegative().optional(),
+      })
+      .optional()
+      .describe('relocate vanished particles after each weight step (ift, wfr, score-ift, custom with a reaction)'),
     record: z
       .strictObject({
         every: z.number().int().positive().optional().describe('record every k steps (default: ~100 records)'),
