@@ -194,7 +194,9 @@ export async function runOpenExperiment(name: OpenExperiment, outDir: string, io
         const rows = ok.map((c) => c.values[q]!);
         const { mean, std } = rows.length ? meanStd(rows) : { mean: [], std: [] };
         const step = ok[0]?.step.slice(0, mean.length) ?? [];
-        step.forEach((s, k) => csv.push(`${p.id},${pm.label},${q},${s},${mean[k]},${std[k]},${rows.length}`));
+        step.forEach((s, k) => {
+          csv.push(`${p.id},${pm.label},${q},${s},${mean[k]},${std[k]},${rows.length}`);
+        });
         summary.push({ problem: p.id, method: pm.label, quantity: q, final: { mean: mean.at(-1) ?? null, std: std.at(-1) ?? null }, runs: rows.length, diverged: pm.curves.filter((c) => c.diverged).length });
         return { method: pm.label, step, mean, std };
       });
