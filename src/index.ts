@@ -55,3 +55,4 @@ export * from './plot/index.js';
 export * as experiments from './experiments/index.js';
 export * from './backend/steinMatrix.js';
 export * from './geometries/rejuvenate.js';
+export * from './energies/phiDivergence.js';
