@@ -57,3 +57,6 @@ export * from './presets/catalog.js';
 export * as experiments from './experiments/index.js';
 export * from './spaces/gaussian/index.js';
 export * from './spaces/graph/index.js';
+export * from './backend/steinMatrix.js';
+export * from './geometries/rejuvenate.js';
+export * from './energies/phiDivergence.js';

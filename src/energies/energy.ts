@@ -62,6 +62,12 @@ export interface Energy {
     /** The linear term b(X) [n] at positions X [n, d]. */
     b(X: Float64Array): Float64Array;
   };
+  /**
+   * For energies exactly quadratic in the weights with their own Gram matrix and no linear
+   * term, F(Σβᵢδ_{xᵢ}) = ½βᵀG(X)β (½KSD²: G = the Stein kernel matrix). The weight step with
+   * `variant: 'stein'` uses G as both the energy and the geometry's kernel.
+   */
+  steinGram?(X: Float64Array): Float64Array;
   /** Optional per-step variant (e.g. fresh target samples each iteration, as in the IFT code). */
   atStep?(r: Rng, t: number): Energy;
 }

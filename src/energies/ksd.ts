@@ -1,4 +1,5 @@
 import { steinFirstVariation } from '../backend/steinGrad.js';
+import { steinKernelMatrix } from '../backend/steinMatrix.js';
 import { InputError } from '../core/errors.js';
 import { fdot } from '../core/math.js';
 import type { ParticleMeasure } from '../core/measure.js';
@@ -28,6 +29,7 @@ export function ksdEnergy(opts: { kernel: Kernel; target: ScoreModel }): Energy 
     provides: { value: true, xi: true, grad: true },
     diffusion: 0,
     interacting: true,
+    steinGram: (X: Float64Array) => steinKernelMatrix(kernel, X, score(X), d),
     evaluate(mu: ParticleMeasure, req: EnergyRequest): EnergyEval {
       const pts = req.at ?? mu.X;
       const SX = score(mu.X);

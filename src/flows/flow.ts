@@ -7,6 +7,7 @@ import type { Energy } from '../energies/energy.js';
 import type { Kernel } from '../kernels/kernel.js';
 import { checkKernel } from '../kernels/kernel.js';
 import { reactionStep } from '../geometries/reaction.js';
+import { type RejuvenateOptions, rejuvenate } from '../geometries/rejuvenate.js';
 import { transportStep } from '../geometries/transport.js';
 import type { Reaction, Transport } from '../geometries/types.js';
 
@@ -30,6 +31,12 @@ export interface FlowConfig {
   tau?: number;
   /** Reaction step η (> 0 when there is a reaction part). */
   eta?: number;
+  /**
+   * Relocate vanished particles after each weight step (split the heaviest ones; keeps the
+   * mass, never increases the energy): see `rejuvenate`. Needs a reaction part and an energy
+   * with a value.
+   */
+  rejuvenate?: RejuvenateOptions;
 }
 
 /** The state of a flow after `t` steps: the particle measure µ_t. Never mutated. */
@@ -52,6 +59,8 @@ export interface StepInfo {
   inner?: number;
   /** Exact MMD step: QP iterations, largest scaled KKT residual, convergence flag. */
   qp?: { iterations: number; kkt: number; converged: boolean };
+  /** Particles relocated by rejuvenation in this step. */
+  rejuvenated?: number;
 }
 
 /** BlackJAX-style algorithm: `init` + pure `step`, randomness passed in explicitly. */
@@ -127,9 +136,11 @@ export function flow(config: FlowConfig): Flow {
       throw new InputError('reaction.kind', 'hellinger', "'fisher-rao' on P (the Hellinger flow changes the mass; use space 'M+' for it)");
     if (re.kind === 'mmd' && re.spherical === false && space === 'P')
       throw new InputError('reaction.spherical', false, "true on P (the non-spherical MMD flow changes the mass; use space 'M+')");
-    if (re.kind === 'mmd' && re.variant !== undefined && re.variant !== 'exact' && re.variant !== 'pgd')
-      throw new InputError('reaction.variant', re.variant, "'exact' or 'pgd'");
-    const needsXi = re.kind !== 'mmd' || re.variant === 'pgd' || !E.quadraticWeights;
+    if (re.kind === 'mmd' && re.variant !== undefined && re.variant !== 'exact' && re.variant !== 'pgd' && re.variant !== 'stein')
+      throw new InputError('reaction.variant', re.variant, "'exact', 'pgd' or 'stein'");
+    if (re.kind === 'mmd' && re.variant === 'stein' && !E.steinGram)
+      throw new InputError('reaction.variant', 'stein', `'exact' or 'pgd' (the Stein weight step needs an energy quadratic in the Stein kernel, ½KSD²; ${E.kind} is not)`);
+    const needsXi = re.kind !== 'mmd' || re.variant === 'pgd' || (re.variant !== 'stein' && !E.quadraticWeights);
     if (needsXi && !E.provides.xi)
       throw new InputError('reaction', re.kind, `an energy with pointwise first variation ξ(xᵢ) (${E.kind} has none here${E.diffusion > 0 ? ': give the entropy a KDE bandwidth' : ''})`);
     if (re.kind === 'mmd' && (re.variant ?? 'exact') === 'exact') {
@@ -137,6 +148,16 @@ export function flow(config: FlowConfig): Flow {
       if (!k) throw new InputError('reaction.kernel', undefined, 'a kernel for the MMD geometry (the energy has none to default to)');
       mmdKernel = checkKernel(k, 'reaction.kernel');
     }
+  }
+
+  if (config.rejuvenate !== undefined) {
+    const rj = config.rejuvenate;
+    if (rj === null || typeof rj !== 'object') throw new InputError('rejuvenate', rj, '{threshold?, jitter?, maxHalvings?}');
+    if (!re) throw new InputError('rejuvenate', rj, 'nothing without a reaction part (only weight steps make particles vanish)');
+    if (!E.provides.value || E.diffusion > 0) throw new InputError('rejuvenate', rj, `an energy with a value (${E.kind} has none here), since every relocation is checked not to increase it`);
+    if (rj.threshold !== undefined && !(rj.threshold > 0 && rj.threshold < 1)) throw new InputError('rejuvenate.threshold', rj.threshold, 'a number in (0, 1)');
+    if (rj.jitter !== undefined) checkPositive('rejuvenate.jitter', rj.jitter);
+    if (rj.maxHalvings !== undefined && !(Number.isInteger(rj.maxHalvings) && rj.maxHalvings >= 0)) throw new InputError('rejuvenate.maxHalvings', rj.maxHalvings, 'an integer >= 0');
   }
 
   return {
@@ -161,6 +182,11 @@ export function flow(config: FlowConfig): Flow {
         const res = reactionStep(Et, mu, re, config.eta!, mmdKernel);
         mu = { ...mu, w: res.w };
         if (res.qp) info.qp = res.qp;
+        if (config.rejuvenate) {
+          const rj = rejuvenate(Et, mu, config.rejuvenate, r);
+          mu = rj.mu;
+          info.rejuvenated = rj.relocated;
+        }
       }
       checkFiniteState(mu, state.t);
       return [{ t: state.t + 1, mu }, info];

@@ -51,6 +51,19 @@ export function reactionStep(E: Energy, mu: ParticleMeasure, re: Reaction, eta: 
     for (let i = 0; i < n; i++) v[i] = w[i]! - h * xi[i]!;
     return { w: spherical ? projectSimplex(v, undefined, mass) : projectOrthant(v) };
   }
+  if (re.variant === 'stein') {
+    // F(β) = ½βᵀGβ exactly, geometry kernel G: min ½(1 + 1/h)βᵀGβ − βᵀGw/h
+    const G = E.steinGram!(mu.X);
+    const g = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += G[i * n + j]! * w[j]!;
+      g[i] = s / h;
+    }
+    const res = solveKernelQP({ K: G, a: 1 + 1 / h, g, constraint: spherical ? 'simplex' : 'orthant', mass });
+    const k = res.kkt;
+    return { w: res.beta, qp: { iterations: res.iterations, kkt: Math.max(k.stationarity, k.complementarity, k.primalFeasibility), converged: res.converged } };
+  }
   const ker = kernel!;
   const K = kernelMatrix(ker, mu.X, mu.d);
   const Kw = new Float64Array(n);

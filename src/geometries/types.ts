@@ -36,6 +36,8 @@ export type Transport =
  *   β = argmin_{β ∈ Δ (or ≥ 0)} F(Σβᵢδ_{xᵢ}) + (1/2η)MMD²(Σβᵢδ_{xᵢ}, Σwᵢδ_{xᵢ}) — a QP, exact
  *   for energies quadratic in the weights (½MMD²), F linearised at w otherwise;
  *   'pgd': β = Proj_Δ(w − ηξ) (or max(0, w − ηξ) on M+), one projected-gradient step.
+ *   'stein': for ½KSD² (F = ½βᵀGβ, G the Stein kernel matrix), the exact proximal step in the
+ *   geometry of the Stein kernel itself: β = argmin ½βᵀGβ + (1/2η)(β − w)ᵀG(β − w).
  *   `kernel` defaults to the energy's kernel.
  */
 export type Reaction =
@@ -44,7 +46,7 @@ export type Reaction =
   | {
       readonly kind: 'mmd';
       readonly spherical?: boolean;
-      readonly variant?: 'exact' | 'pgd';
+      readonly variant?: 'exact' | 'pgd' | 'stein';
       readonly kernel?: Kernel;
       readonly coef?: number;
     };

@@ -28,6 +28,7 @@ export const PRESET_INFO: Readonly<Record<PresetName, PresetInfo>> = {
   'fisher-rao': { space: 'P', energy: '½MMD²', geometry: 'spherical MMD on the union of supports', scheme: 'exact (implicit) weight steps', summary: 'Fisher-Rao flow, checked against its closed form' },
   'nw-force': { space: 'P', energy: '½MMD² (Nadaraya–Watson force)', geometry: 'Wasserstein', scheme: 'explicit', summary: 'MMD flow with the Nadaraya–Watson force' },
   'mckean-vlasov': { space: 'P', energy: '∫V + ½∬W + ∫U', geometry: 'Wasserstein', scheme: 'explicit (noise or blob entropy)', summary: 'McKean–Vlasov / porous medium' },
+  'score-ift': { space: 'P', energy: '½KSD²', geometry: 'spherical IFT (Wasserstein + MMD)', scheme: 'splitting: W step, then weight step (pgd, or exact in the Stein kernel geometry)', summary: 'score-based IFT: IFT for targets known by their score' },
 };
 
 /** `space · energy · geometry · scheme` of a preset, one line. */
@@ -48,6 +49,7 @@ const EXAMPLE_FIELDS: Readonly<Record<PresetName, Record<string, unknown>>> = {
   'inclusive-kl-mirror': { eta: 5, steps: 200 },
   'fisher-rao': { eta: 0.05, steps: 100 },
   'nw-force': { tau: 0.2, steps: 400 },
+  'score-ift': { tau: 0.2, eta: 0.005, steps: 300, variant: 'pgd' },
   'mckean-vlasov': {
     tau: 0.05,
     steps: 400,

@@ -119,14 +119,15 @@ const USED_FIELDS: Record<RunSpec['algorithm'], readonly string[]> = {
   svgd: ['tau'],
   'mmd-flow': ['tau', 'noise'],
   'ksd-descent': ['tau'],
-  ift: ['tau', 'eta', 'variant', 'alpha', 'beta', 'noise', 'space'],
-  wfr: ['tau', 'eta', 'alpha', 'beta'],
+  ift: ['tau', 'eta', 'variant', 'alpha', 'beta', 'noise', 'space', 'rejuvenate'],
+  wfr: ['tau', 'eta', 'alpha', 'beta', 'rejuvenate'],
   'birth-death': ['tau', 'eta', 'bandwidth'],
   'inclusive-kl-mirror': ['eta', 'form'],
   'fisher-rao': ['eta'],
   'nw-force': ['tau'],
   'mckean-vlasov': ['tau', 'potential', 'interaction', 'internal'],
-  custom: ['space', 'energy', 'transport', 'reaction', 'tau', 'eta', 'alpha', 'beta', 'noise', 'bandwidth', 'variant', 'mala'],
+  'score-ift': ['tau', 'eta', 'variant', 'alpha', 'beta', 'rejuvenate'],
+  custom: ['space', 'energy', 'transport', 'reaction', 'tau', 'eta', 'alpha', 'beta', 'noise', 'bandwidth', 'variant', 'mala', 'rejuvenate'],
 };
 // `tau` and `eta` are not here: they are the generic step sizes of the transport and the
 // reaction part, kept in a spec when its algorithm changes, and reported only where used.
@@ -145,6 +146,7 @@ const ALGORITHM_FIELDS = [
   'transport',
   'reaction',
   'space',
+  'rejuvenate',
 ] as const;
 
 /** Throws for a field the chosen algorithm would not use (so nothing is silently ignored). */
@@ -257,7 +259,11 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
     case 'ksd-descent':
       cfg = P.ksdDescent({ kernel, target: needScore(), tau });
       break;
+    case 'score-ift':
+      cfg = P.scoreIft({ kernel, target: needScore(), tau, eta, variant: spec.variant ?? 'pgd', alpha: spec.alpha, beta: spec.beta });
+      break;
     case 'ift':
+      if (spec.variant === 'stein') throw new InputError('variant', 'stein', "'exact' or 'pgd' (the Stein weight step belongs to score-ift, on ½KSD²)");
       cfg = P.ift({
         kernel,
         target: needY(),
@@ -346,6 +352,7 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
       break;
     }
   }
+  if (spec.rejuvenate) cfg = { ...cfg, rejuvenate: spec.rejuvenate };
   const f = flow(cfg);
 
   // what is recorded
@@ -401,6 +408,7 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
     space: cfg.space,
     record: { ...spec.record, metrics, every: spec.record?.every ?? Math.max(1, Math.round((spec.steps ?? 100) / 100)), kernel: kernelToSpec(recordKernel) },
     ...(alg === 'ift' ? { variant: spec.variant ?? 'exact', alpha: spec.alpha ?? 1, beta: spec.beta ?? 1 } : {}),
+    ...(alg === 'score-ift' ? { variant: spec.variant ?? 'pgd', alpha: spec.alpha ?? 1, beta: spec.beta ?? 1 } : {}),
     ...(alg === 'wfr' ? { alpha: spec.alpha ?? 1, beta: spec.beta ?? 1 } : {}),
     ...(alg === 'birth-death' ? { bandwidth: spec.bandwidth ?? median() } : {}),
   } as RunSpec & Record<string, unknown>;

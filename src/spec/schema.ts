@@ -110,7 +110,7 @@ const transportSpec = z.discriminatedUnion('kind', [
 const reactionSpec = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('fisher-rao') }),
   z.strictObject({ kind: z.literal('hellinger') }),
-  z.strictObject({ kind: z.literal('mmd'), spherical: z.boolean().optional(), variant: z.enum(['exact', 'pgd']).optional() }),
+  z.strictObject({ kind: z.literal('mmd'), spherical: z.boolean().optional(), variant: z.enum(['exact', 'pgd', 'stein']).optional() }),
 ]);
 
 /** Quantities `record.metrics` may ask for: energy F, MMD, KSD and W₂ (distances, not squared), ESS (a count), mass Σwᵢ. */
@@ -131,7 +131,7 @@ export const runSpec = z
     out: z.string().min(1).optional().describe('output folder (default "out/")'),
     alpha: positive('transport coefficient α of WFR/IFT').optional(),
     beta: positive('reaction coefficient β of WFR/IFT').optional(),
-    variant: z.enum(['exact', 'pgd']).optional().describe('IFT MMD step: exact QP (default) or one projected-gradient step'),
+    variant: z.enum(['exact', 'pgd', 'stein']).optional().describe('IFT MMD step: exact QP (default; score-ift: pgd), one projected-gradient step, or (score-ift) the exact step in the Stein kernel geometry'),
     noise: noiseSpec.optional().describe('noise injection of MMD flow / IFT'),
     mala: z.boolean().optional().describe('langevin: Metropolis-adjust (MALA)'),
     bandwidth: positive('KDE bandwidth h (birth-death, blob KL)').optional(),
@@ -142,6 +142,14 @@ export const runSpec = z
     energy: energySpec.optional().describe('custom: the energy'),
     transport: transportSpec.optional().describe('custom: the transport part of the geometry'),
     reaction: reactionSpec.optional().describe('custom: the reaction part of the geometry'),
+    rejuvenate: z
+      .strictObject({
+        threshold: z.number().positive().lt(1).optional(),
+        jitter: z.number().positive().finite().optional(),
+        maxHalvings: z.number().int().nonnegative().optional(),
+      })
+      .optional()
+      .describe('relocate vanished particles after each weight step (ift, wfr, score-ift, custom with a reaction)'),
     record: z
       .strictObject({
         every: z.number().int().positive().optional().describe('record every k steps (default: ~100 records)'),
