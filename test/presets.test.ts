@@ -177,9 +177,9 @@ describe('presets equal their explicit composition (same parts, same seeds ⇒ b
   it('mckeanVlasov with no part at all is rejected', () => {
     expect(() => P.mckeanVlasov({ d: 2, tau: 0.1 })).toThrow(/energy.*at least one/);
   });
-  it('PRESET_NAMES lists the eleven presets of docs/math.md §6', () => {
+  it('PRESET_NAMES lists the eleven presets of docs/math.md §6 and score-based IFT', () => {
     expect([...P.PRESET_NAMES].sort()).toEqual(
-      ['birth-death', 'fisher-rao', 'ift', 'inclusive-kl-mirror', 'ksd-descent', 'langevin', 'mckean-vlasov', 'mmd-flow', 'nw-force', 'svgd', 'wfr'].sort(),
+      ['birth-death', 'fisher-rao', 'ift', 'inclusive-kl-mirror', 'ksd-descent', 'langevin', 'mckean-vlasov', 'mmd-flow', 'nw-force', 'svgd', 'wfr', 'score-ift'].sort(),
     );
   });
 });
