@@ -83,6 +83,7 @@ export function runDoubleWellTask(s: DoubleWellSettings, run: number, hooks: Run
       steps: s.steps,
       seed,
       every: s.recordEvery,
+      ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
       measure: (st) => ({ loss: ksToGibbs(st.mu.X) }),
       onRecord: (row) => {
         xs.push(row.step);

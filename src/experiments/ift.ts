@@ -218,6 +218,7 @@ export function runIftTask(s: IftSettings, method: IftMethod, run: number, hooks
       steps: iterations,
       seed,
       every,
+      ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
       measure: (st) => ({ loss: loss(st.mu.X, st.mu.w) }),
       onRecord: (row, st) => {
         xs.push(k * row.step);

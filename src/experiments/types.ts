@@ -152,7 +152,12 @@ export interface RunCurve {
   readonly snapshots?: SnapshotDetail;
 }
 
-/** Optional hooks of a run: progress in steps (paper counting). */
+/** Optional hooks of a run: progress in steps (paper counting), and an early stop. */
 export interface RunHooks {
   onProgress?: (stepsDone: number) => void;
+  /**
+   * Checked before every step; true stops the run there (a scheduler's SIGTERM). The curve then
+   * ends at the last step done, recorded, so it is shorter than the planned one.
+   */
+  shouldStop?: () => boolean;
 }

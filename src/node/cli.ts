@@ -19,6 +19,7 @@ import { TARGET_NAMES, makeTarget } from '../targets/makeTarget.js';
 import { registerExperimentCommand } from './experimentCommand.js';
 import { readParticles, writeParticles } from './files.js';
 import { readSpecFile, runSpecFile } from './runCommand.js';
+import { registerSweepCommand } from './sweep/command.js';
 import { packageVersion } from './version.js';
 import { positiveNumber, nonNegativeInt, positiveInt } from './cliParsers.js';
 
@@ -189,6 +190,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     });
 
   registerExperimentCommand(program, io);
+  registerSweepCommand(program, io);
 
   return program;
 }

@@ -148,6 +148,36 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
     await pool.destroy();
   }
   const tRuns = performance.now();
+  return writeExperimentOutput({ settings: s, outDir, curves, workers, tStart, tRuns, date: o.date, onWarning: o.onWarning });
+}
+
+/** Inputs of {@link writeExperimentOutput}: the finished runs and what the report says about how they ran. */
+export interface ExperimentWriteOptions {
+  settings: ExperimentSettings;
+  /** Output folder (created). */
+  outDir: string;
+  /** Every (method, run) of the experiment, in task order: run-major, methods in plotting order. */
+  curves: RunCurve[];
+  /** Workers (or machines) that ran them, shown in config.json and the report. */
+  workers: number;
+  /** `performance.now()` when the runs started and when they ended (timings of the report). */
+  tStart: number;
+  tRuns: number;
+  date?: Date;
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Aggregates the run curves (mean ± std per method and step) and writes the experiment's
+ * output folder: config.json, curves.csv, curves.json, figures and index.html, each atomically.
+ * The numbers depend only on the curves and their order, so any executor that produces the
+ * same curves (worker pool, cluster array) writes the same files.
+ */
+export async function writeExperimentOutput(o: ExperimentWriteOptions): Promise<ExperimentOutput> {
+  const s = o.settings;
+  const outDir = resolve(o.outDir);
+  const methods = experimentMethods(s);
+  const { curves, workers, tStart, tRuns } = o;
 
   // Aggregate and write.
   const agg = aggregateCurves(methods, curves);
