@@ -14,6 +14,7 @@ import { EXPERIMENT_TITLES, finalStep, lossLabel, valueAt } from '../../experime
 import { curvesChart, type CurveSeries } from '../../plot/curves.js';
 import type { ReportFigure, ReportTable } from '../../plot/report.js';
 import { reportHtml } from '../../plot/report.js';
+import type { VegaLiteSpec } from '../../plot/theme.js';
 import { writeExperimentOutput } from '../experiment.js';
 import { writeFileAtomic } from '../files.js';
 import { writeFigure } from '../render.js';
@@ -191,19 +192,15 @@ async function writeGridSummary(plan: SweepPlan, points: MergedPoint[], out: str
     });
     const logY = series.some((s) => Array.from(s.mean).some((m) => m > 0));
     const name = `final-vs-${axis.param}`;
-    await writeFigure(
-      out,
-      name,
-      curvesChart({
+    const spec = curvesChart({
         title: `${EXPERIMENT_TITLES[plan.points[0]!.settings.experiment]}: final loss against ${axis.param}`,
         subtitle: `mean ± std over runs at each method's final step`,
         xLabel: axis.param,
         yLabel: lossLabel(plan.points[0]!.settings),
         logY,
         series,
-      }),
-      { onWarning: onWarning ?? (() => {}) },
-    );
+      });
+    await writeFigure(out, name, withPoints(spec), { onWarning: onWarning ?? (() => {}) });
     files.push(`${name}.svg`, `${name}.png`);
     figures.push({ title: `Final loss against ${axis.param}`, svgFile: `${name}.svg`, pngFile: `${name}.png`, caption: `One line per method${others.length ? ' and value of the other swept settings' : ''}; band = mean ± std over runs.` });
   }
@@ -237,6 +234,13 @@ async function writeGridSummary(plan: SweepPlan, points: MergedPoint[], out: str
   writeFileAtomic(join(out, 'index.html'), html);
   files.push('index.html');
   return files;
+}
+
+/** The chart with a dot at every grid value on each line (a grid has few x values). */
+function withPoints(spec: VegaLiteSpec): VegaLiteSpec {
+  const layers = (spec as unknown as { layer: { name?: string; mark: Record<string, unknown> }[] }).layer;
+  for (const l of layers) if (l.name === 'curve') l.mark = { ...l.mark, point: { filled: true, size: 50 } };
+  return spec;
 }
 
 function pointOf(points: readonly MergedPoint[], params: Record<string, GridValue>): string {

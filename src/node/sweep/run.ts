@@ -175,8 +175,9 @@ export async function runSweepTasks(o: SweepRunOptions): Promise<SweepRunSummary
           stop: stop.buffer,
           provenance: { host, pid: process.pid, ...(o.arrayIndex !== undefined ? { arrayIndex: o.arrayIndex } : {}), ...(o.indexSource ? { indexSource: o.indexSource } : {}) },
         };
-        const r = (await pool.run(wt)) as SweepWorkerResult;
         const what = `task ${i} (${describeTask(task)})`;
+        if (o.log) wt.announce = `${what}: running\n`;
+        const r = (await pool.run(wt)) as SweepWorkerResult;
         if (r.status === 'done') log(`${what}: done in ${(r.elapsedMs / 1000).toFixed(2)} s\n`);
         else if (r.status === 'partial') log(`${what}: stopped at step ${r.lastStep}; partial result kept\n`);
         else if (r.status === 'failed') log(`${what}: FAILED: ${r.message}\n`);

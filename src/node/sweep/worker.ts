@@ -5,6 +5,7 @@
  * stop flag before every step: the main thread sets it on SIGTERM/SIGHUP/SIGINT, and the task
  * then keeps what it has as a partial result. Loaded as `.ts` under tsx and as `.js` from dist/.
  */
+import { writeSync } from 'node:fs';
 import { runExperimentTask } from '../../experiments/index.js';
 import type { ExperimentSettings } from '../../experiments/index.js';
 import type { SweepTask } from './plan.js';
@@ -21,6 +22,8 @@ export interface SweepWorkerTask {
   /** Int32Array(1) over this buffer: 0 = go on, else the number of the signal that asks to stop. */
   stop: SharedArrayBuffer;
   provenance: Omit<TaskProvenance, 'startedAt' | 'finishedAt'>;
+  /** Write `task I (…): running` to stderr when the run starts (synchronously, so a log shows it at once). */
+  announce?: string;
 }
 
 /** What the worker reports back. */
@@ -38,6 +41,7 @@ export default function runSweepTask(w: SweepWorkerTask): SweepWorkerResult {
   const index = w.task.index;
   if (Atomics.load(flag, 0) !== 0) return { index, status: 'not-started', elapsedMs: 0 };
   const startedAt = Date.now();
+  if (w.announce) writeSync(2, w.announce);
   let stopped = false;
   const shouldStop = () => {
     if (Atomics.load(flag, 0) === 0) return false;
