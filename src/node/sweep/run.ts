@@ -49,16 +49,20 @@ export function blockTasks(index: number, block: number, total: number, field = 
   return out;
 }
 
-/** A stop request shared with the workers: 0, or the number of the signal that asked to stop. */
+/**
+ * Shared with the workers (Int32Array(2) over `buffer`): [0] the stop request — 0, or the number
+ * of the signal that asked to stop; [1] how many tasks have started running.
+ */
 export interface StopFlag {
   buffer: SharedArrayBuffer;
   request(signal: number): void;
   requested(): number;
+  started(): number;
 }
 
 /** A fresh stop flag. */
 export function createStopFlag(): StopFlag {
-  const buffer = new SharedArrayBuffer(4);
+  const buffer = new SharedArrayBuffer(8);
   const a = new Int32Array(buffer);
   return {
     buffer,
@@ -66,6 +70,7 @@ export function createStopFlag(): StopFlag {
       Atomics.compareExchange(a, 0, 0, sig);
     },
     requested: () => Atomics.load(a, 0),
+    started: () => Atomics.load(a, 1),
   };
 }
 

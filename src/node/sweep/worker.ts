@@ -19,7 +19,7 @@ export interface SweepWorkerTask {
   dir: string;
   task: SweepTask;
   settings: ExperimentSettings;
-  /** Int32Array(1) over this buffer: 0 = go on, else the number of the signal that asks to stop. */
+  /** Int32Array(2) over this buffer: [0] 0 = go on, else the number of the signal that asks to stop; [1] tasks started. */
   stop: SharedArrayBuffer;
   provenance: Omit<TaskProvenance, 'startedAt' | 'finishedAt'>;
   /** Write `task I (…): running` to stderr when the run starts (synchronously, so a log shows it at once). */
@@ -41,6 +41,7 @@ export default function runSweepTask(w: SweepWorkerTask): SweepWorkerResult {
   const index = w.task.index;
   if (Atomics.load(flag, 0) !== 0) return { index, status: 'not-started', elapsedMs: 0 };
   const startedAt = Date.now();
+  Atomics.add(flag, 1, 1);
   if (w.announce) writeSync(2, w.announce);
   let stopped = false;
   const shouldStop = () => {
