@@ -50,7 +50,10 @@ cleanup() {
 trap cleanup EXIT
 
 T0=$(now)
-[ -f dist/node/sweep/command.js ] || { say "building dist/ (npm run build)"; npm run build --silent; }
+if [ ! -f dist/node/sweep/command.js ] || [ -n "$(find src -newer dist/node/sweep/command.js -name '*.ts' | head -1)" ]; then
+  say "building dist/ (npm run build)"
+  npm run build --silent
+fi
 
 # ---- SLURM: reuse a running one, or install and start our own -------------------------------
 if command -v sinfo >/dev/null && sinfo -h -o %T 2>/dev/null | grep -qE 'idle|mix|alloc'; then
