@@ -222,6 +222,8 @@ describe('sweep run, status and merge', () => {
     expect(readFileSync(join(m3, 'curves.csv'), 'utf8')).toBe(readFileSync(join(exp, 'curves.csv'), 'utf8'));
     expect(curvesJsonWithoutTimings(join(m3, 'curves.json'))).toBe(curvesJsonWithoutTimings(join(exp, 'curves.json')));
     expect(readdirSync(m3).sort()).toEqual(readdirSync(exp).sort());
+    // the figures too: the same curves and particles give the same SVG, byte for byte
+    for (const f of readdirSync(exp).filter((x) => x.endsWith('.svg'))) expect(readFileSync(join(m3, f), 'utf8'), f).toBe(readFileSync(join(exp, f), 'utf8'));
 
     // summary.csv: the final mean and std of each method, as in the point's curves.csv (the last row per method)
     const curveRows = readFileSync(join(m3, 'curves.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
