@@ -77,6 +77,7 @@ else
     fi
     chown munge:munge /etc/munge/munge.key && chmod 400 /etc/munge/munge.key
     mkdir -p /run/munge /var/lib/munge /var/log/munge && chown munge:munge /run/munge /var/lib/munge /var/log/munge
+    rm -f /run/munge/munged.pid
     su -s /bin/sh munge -c /usr/sbin/munged
     for _ in $(seq 50); do [ -s /run/munge/munged.pid ] && break; sleep 0.1; done
     STARTED+=("munged $(cat /run/munge/munged.pid)")

@@ -350,6 +350,7 @@ describe('sweep emit', () => {
       `#SBATCH --output=${dir}/logs/%A_%a.log`,
       '#SBATCH --mem=2G',
       '#SBATCH --time=00:30:00',
+      '#SBATCH --signal=B:TERM@120',
       '#SBATCH --partition=gpu',
       '#SBATCH --account=lab',
       '#SBATCH --qos=short',

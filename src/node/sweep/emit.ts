@@ -45,7 +45,7 @@ export interface SlurmOptions {
   cpusPerTask?: number;
   /** `--mem`, e.g. `2G`. */
   mem?: string;
-  /** `--time`, e.g. `01:00:00` or `2-00:00:00`. */
+  /** `--time`, e.g. `01:00:00` or `2-00:00:00`; then also `--signal=B:TERM@120` (SIGTERM 2 min before the limit). */
   time?: string;
   partition?: string;
   account?: string;
@@ -87,7 +87,9 @@ export function slurmScript(plan: SweepPlan, o: SlurmOptions = {}): string {
   const lines = ['#!/bin/bash', `#SBATCH --job-name=${shellQuote(o.jobName ?? `measureflow-${plan.experiment}`)}`, `#SBATCH --array=0-${m - 1}${o.maxParallel ? `%${o.maxParallel}` : ''}`];
   lines.push(`#SBATCH --cpus-per-task=${cpus}`, '#SBATCH --ntasks=1', `#SBATCH --output=${logDir}/%A_%a.log`);
   if (o.mem) lines.push(`#SBATCH --mem=${o.mem}`);
-  if (o.time) lines.push(`#SBATCH --time=${o.time}`);
+  // With a time limit, SIGTERM the task 2 minutes before it (SLURM's own SIGTERM at the limit is
+  // followed by SIGKILL after KillWait, 30 s by default — short for a slow step).
+  if (o.time) lines.push(`#SBATCH --time=${o.time}`, '#SBATCH --signal=B:TERM@120');
   if (o.partition) lines.push(`#SBATCH --partition=${o.partition}`);
   if (o.account) lines.push(`#SBATCH --account=${o.account}`);
   for (const x of o.sbatch ?? []) lines.push(`#SBATCH ${x}`);

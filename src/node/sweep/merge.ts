@@ -138,6 +138,8 @@ export async function mergeSweep(o: MergeOptions): Promise<MergeOutput> {
 
 /** One row of the grid summary: a method at a grid point. */
 export interface SummaryRow {
+  /** The grid point's label (and folder), e.g. `sigma=2`. */
+  point: string;
   params: Record<string, GridValue>;
   method: string;
   label: string;
@@ -154,7 +156,7 @@ export function summaryRows(points: readonly MergedPoint[]): SummaryRow[] {
     for (const c of p.curves) {
       const fs = finalStep(c);
       const v = valueAt(c, fs);
-      rows.push({ params: p.params, method: c.method, label: c.label, finalStep: fs, mean: v ? v.mean : null, std: v ? v.std : null, runs: c.runs.length });
+      rows.push({ point: p.label, params: p.params, method: c.method, label: c.label, finalStep: fs, mean: v ? v.mean : null, std: v ? v.std : null, runs: c.runs.length });
     }
   return rows;
 }
@@ -207,7 +209,7 @@ async function writeGridSummary(plan: SweepPlan, points: MergedPoint[], out: str
   const table: ReportTable = {
     title: 'Final loss per grid point and method (mean ± std over runs)',
     columns: [...params, 'method', 'final step', 'mean', 'std', 'runs', 'report'],
-    rows: rows.map((r) => [...params.map((k) => String(r.params[k])), r.label, r.finalStep, r.mean, r.std, r.runs, `${pointOf(points, r.params)}/index.html`]),
+    rows: rows.map((r) => [...params.map((k) => String(r.params[k])), r.label, r.finalStep, r.mean, r.std, r.runs, `${r.point}/index.html`]),
     caption: 'Exact values in summary.csv; each grid point has the full experiment report in its folder.',
   };
   const total = plan.points.length;
@@ -242,8 +244,3 @@ function withPoints(spec: VegaLiteSpec): VegaLiteSpec {
   for (const l of layers) if (l.name === 'curve') l.mark = { ...l.mark, point: { filled: true, size: 50 } };
   return spec;
 }
-
-function pointOf(points: readonly MergedPoint[], params: Record<string, GridValue>): string {
-  return points.find((p) => p.params === params)?.label ?? '';
-}
-
