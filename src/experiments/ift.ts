@@ -5,7 +5,6 @@
  * test sample of π. Pure: one (method, run) at a time, deterministic in (settings, method, run).
  */
 import { kernelSum } from '../backend/kernelSums.js';
-import { DivergenceError } from '../core/errors.js';
 import { fdot } from '../core/math.js';
 import type { ParticleMeasure } from '../core/measure.js';
 import { uniformWeights } from '../core/measure.js';
@@ -213,8 +212,7 @@ export function runIftTask(s: IftSettings, method: IftMethod, run: number, hooks
   let diverged: string | undefined;
   const progressEvery = Math.max(1, Math.floor(iterations / 100));
   const t0 = nowMs();
-  try {
-    runFlow(f, mu0, {
+  const res = runFlow(f, mu0, {
       steps: iterations,
       seed,
       every,
@@ -228,11 +226,10 @@ export function runIftTask(s: IftSettings, method: IftMethod, run: number, hooks
         last = st.mu;
         if (hooks.onProgress && (st.t % progressEvery === 0 || st.t === iterations)) hooks.onProgress(k * st.t);
       },
-    });
-  } catch (e) {
-    if (!(e instanceof DivergenceError)) throw e;
-    diverged = e.message;
-  }
+    onDiverge: 'stop',
+  });
+  diverged = res.diverged?.message;
+  last = res.final.mu;
   const elapsedMs = nowMs() - t0;
   const finals = weightStats(last.w);
   let trajectory: TrajectoryDetail | undefined;

@@ -123,8 +123,8 @@ function maxAbsOf(X: Float64Array): number {
   return m;
 }
 
-/** Why a state is not sane (non-finite or out-of-scale positions, bad weights), or null. */
-function insane(s: FlowState, maxAbs: number): string | null {
+/** Why a state is not sane (non-finite or out-of-scale positions, bad weights, lost mass on P), or null. */
+function insane(s: FlowState, maxAbs: number, space?: string): string | null {
   const { X, w, d } = s.mu;
   for (let i = 0; i < X.length; i++) {
     const x = X[i]!;
@@ -132,7 +132,12 @@ function insane(s: FlowState, maxAbs: number): string | null {
     if (Math.abs(x) > maxAbs)
       return `particle ${Math.floor(i / d)} is at ${x.toPrecision(3)}, beyond ${maxAbs.toPrecision(3)} (10⁶ × the scale of the data): the positions blew up`;
   }
-  for (let i = 0; i < w.length; i++) if (!Number.isFinite(w[i]!) || w[i]! < 0) return `weight ${i} is ${w[i]}`;
+  let mass = 0;
+  for (let i = 0; i < w.length; i++) {
+    if (!Number.isFinite(w[i]!) || w[i]! < 0) return `weight ${i} is ${w[i]}`;
+    mass += w[i]!;
+  }
+  if (space === 'P' && !(Math.abs(mass - 1) <= 1e-6)) return `the weights sum to ${mass} instead of 1 (the weight step lost the mass)`;
   return null;
 }
 
@@ -205,15 +210,15 @@ function runner(f: Flow, mu0: ParticleMeasure, o: RunOptions): { advance(): bool
       try {
         [next, info] = f.step(rng(o.seed, t + 1), state);
       } catch (e) {
-        if (e instanceof DivergenceError) return fail(`${e.message}; the state after ${t} steps is kept`, t);
-        return fail(`the flow failed in step ${t + 1} (${errorText(e)}) — ${REMEDY}; the state after ${t} steps is kept`, t);
+        if (e instanceof DivergenceError) return fail(`${e.message}`, t);
+        return fail(`the flow failed in step ${t + 1} (${errorText(e)}) — ${REMEDY}`, t);
       }
-      const bad = insane(next, maxAbs);
-      if (bad) return fail(`the flow diverged at step ${t}: ${bad} — ${REMEDY}; the state after ${t} steps is kept`, t);
+      const bad = insane(next, maxAbs, f.config.space);
+      if (bad) return fail(`the flow diverged at step ${t}: ${bad} — ${REMEDY}`, t);
       let row: HistoryRow | undefined;
       if (next.t % every === 0 || next.t === o.steps) {
         const r = tryMeasure(next);
-        if (typeof r === 'string') return fail(`the flow diverged at step ${t}: ${r} — ${REMEDY}; the state after ${t} steps is kept`, t);
+        if (typeof r === 'string') return fail(`the flow diverged at step ${t}: ${r} — ${REMEDY}`, t);
         row = r;
       }
       state = next;
@@ -228,6 +233,7 @@ function runner(f: Flow, mu0: ParticleMeasure, o: RunOptions): { advance(): bool
         if (typeof r === 'string') final = lastRecorded;
         else commit(r, final);
       }
+      if (diverged) diverged = { ...diverged, message: `${diverged.message}; the last sane state (after ${final.t} steps) is kept` };
       const res: RunResult = { final, history, stepsDone: final.t, stopped, elapsedMs: nowMs() - t0, ...(diverged ? { diverged } : {}) };
       if (diverged && (o.onDiverge ?? 'throw') === 'throw') throw new DivergenceError(diverged.message, diverged.step, res);
       return res;
