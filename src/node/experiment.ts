@@ -54,6 +54,8 @@ export interface ExperimentRunOptions {
    * with an `InterruptedError` and nothing is written.
    */
   signal?: AbortSignal;
+  /** Called each time a (method, run) pair finishes (diverged or failed ones included). */
+  onTaskDone?: (done: number, total: number) => void;
   /** Called when the runs are over and the files are being written. */
   onPhase?: (phase: 'writing') => void;
   /** Date shown in the report (default: now). */
@@ -154,6 +156,7 @@ async function runAndWrite(
   // A (method, run) that throws is reported as failed (the others still land); an aborted one is dropped.
   const settled: (RunCurve | null)[] = [];
   const errors: unknown[] = [];
+  let tasksDone = 0;
   try {
     await Promise.all(
       tasks.map(async (t, idx) => {
@@ -174,6 +177,7 @@ async function runAndWrite(
           b.runsDone++;
           b.bar?.update(b.done, { runsDone: b.runsDone });
           settled[idx] = res;
+          o.onTaskDone?.(++tasksDone, tasks.length);
         } catch (e) {
           settled[idx] = null;
           if (o.signal?.aborted) return;
@@ -189,6 +193,7 @@ async function runAndWrite(
             diverged: `the run failed: ${e instanceof Error ? e.message : String(e)}`,
             finals: {},
           };
+          o.onTaskDone?.(++tasksDone, tasks.length);
         } finally {
           port?.port1.close();
         }

@@ -104,6 +104,8 @@ export function registerExperimentCommand(
         );
         if (!writing) ac.abort();
       });
+      if (!o.quiet && !o.json)
+        io.err(`measureflow: running ${name}: ${settings.runs} runs × ${settings.methods.length} methods -> ${outDir} (Ctrl-C stops and keeps the finished runs)\n`);
       try {
         const res = await runExperiment({
           settings,
