@@ -335,7 +335,7 @@ describe('the output folder is checked before any computing', () => {
 });
 
 /** The folder holds exactly one run's files: each file listed in result.json's manifest, with its checksum. */
-export function checkOneRun(out: string): string {
+function checkOneRun(out: string): string {
   const res = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
   const files = readdirSync(out).filter((f) => f !== 'result.json').sort();
   expect(files).toEqual(Object.keys(res.files).sort());

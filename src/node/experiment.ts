@@ -7,7 +7,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { availableParallelism, cpus, platform } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
@@ -35,7 +35,7 @@ import { particlesChart } from '../plot/particles.js';
 import type { ReportFigure, ReportTable } from '../plot/report.js';
 import { reportHtml } from '../plot/report.js';
 import type { VegaLiteSpec } from '../plot/theme.js';
-import { type OutputFolder, openOutputFolder } from './outputFolder.js';
+import { finalPathOf, type OutputFolder, OutputWriteError, openOutputFolder } from './outputFolder.js';
 import { writeFigure } from './render.js';
 import { packageVersion } from './version.js';
 import type { WorkerTask } from './experimentWorker.js';
@@ -231,7 +231,12 @@ async function runAndWrite(
 
   const figures: ReportFigure[] = [];
   const fig = async (name: string, title: string, spec: VegaLiteSpec, caption?: string) => {
-    await writeFigure(outStaging, name, spec, { onWarning: o.onWarning ?? (() => {}) });
+    try {
+      await writeFigure(outStaging, name, spec, { onWarning: o.onWarning ?? (() => {}) });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code) throw new OutputWriteError(finalPathOf(folder, e, `${name}.svg`), e);
+      throw e;
+    }
     files.push(`${name}.svg`, `${name}.png`);
     figures.push({ title, svgFile: `${name}.svg`, pngFile: `${name}.png`, ...(caption ? { caption } : {}) });
   };

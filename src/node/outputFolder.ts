@@ -39,7 +39,6 @@ import {
   renameSync,
   rmSync,
   statSync,
-  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
@@ -106,6 +105,16 @@ export class OutputWriteError extends Error {
     this.path = path;
     this.code = (cause as NodeJS.ErrnoException)?.code;
   }
+}
+
+/**
+ * The final path of a file whose write into the staging folder failed with `e` (the error's own
+ * path names a temporary file in the staging folder); `fallback` when it names none.
+ */
+export function finalPathOf(folder: OutputFolder, e: unknown, fallback: string): string {
+  const p = (e as NodeJS.ErrnoException)?.path;
+  if (typeof p !== 'string') return join(folder.path, fallback);
+  return join(folder.path, basename(p).replace(/\.\d+\.[0-9a-f-]{36}\.tmp$/, ''));
 }
 
 export interface OutputFolderOptions {

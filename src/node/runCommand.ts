@@ -16,7 +16,7 @@ import { parseSpec } from '../spec/schema.js';
 import { curvesChart } from '../plot/curves.js';
 import { particlesChart } from '../plot/particles.js';
 import { readParticles, writeFileAtomic } from './files.js';
-import { type OutputFolder, OutputWriteError, openOutputFolder } from './outputFolder.js';
+import { finalPathOf, type OutputFolder, OutputWriteError, openOutputFolder } from './outputFolder.js';
 import { writeFigure } from './render.js';
 import { createProgress } from './progress.js';
 import { packageVersion } from './version.js';
@@ -162,7 +162,7 @@ async function runAndWrite(
   // data files, then figures (a figure that cannot be drawn is a warning, not a lost run), then the manifest
   for (const [name, bytes] of runDataFiles(result)) folder.write(name, bytes);
   const figures = await writeRunPlots(folder.staging, result, String(spec.algorithm), built.mu0, built.Y, paths).catch((e: unknown) => {
-    if (e instanceof Error && /ENOSPC|EDQUOT|EIO|EROFS/.test((e as NodeJS.ErrnoException).code ?? '')) throw new OutputWriteError(join(outDir, 'history.svg'), e);
+    if (e instanceof Error && /^(ENOSPC|EDQUOT|EIO|EROFS|EACCES)$/.test((e as NodeJS.ErrnoException).code ?? '')) throw new OutputWriteError(finalPathOf(folder, e, 'history.svg'), e);
     warnings.push(`the figures could not be drawn (${e instanceof Error ? e.message : String(e)})`);
     return [] as string[];
   });
