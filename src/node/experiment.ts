@@ -230,26 +230,31 @@ async function runAndWrite(
   const outStaging = folder.staging;
 
   const figures: ReportFigure[] = [];
-  const fig = async (name: string, title: string, spec: VegaLiteSpec, caption?: string) => {
+  // A figure that cannot be drawn is left out (with a warning), never the reason the results are lost.
+  const figureProblems: string[] = [];
+  const fig = async (name: string, title: string, spec: () => VegaLiteSpec, caption?: string) => {
     try {
-      await writeFigure(outStaging, name, spec, { onWarning: o.onWarning ?? (() => {}) });
+      await writeFigure(outStaging, name, spec(), { onWarning: o.onWarning ?? (() => {}) });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code) throw new OutputWriteError(finalPathOf(folder, e, `${name}.svg`), e);
-      throw e;
+      const msg = `${name}.svg could not be drawn (${e instanceof Error ? e.message : String(e)})`;
+      figureProblems.push(msg);
+      o.onWarning?.(msg);
+      return;
     }
     files.push(`${name}.svg`, `${name}.png`);
     figures.push({ title, svgFile: `${name}.svg`, pngFile: `${name}.png`, ...(caption ? { caption } : {}) });
   };
-  await fig('loss', 'Loss against steps', lossChart(s, agg), lossCaption(s));
+  await fig('loss', 'Loss against steps', () => lossChart(s, agg), lossCaption(s));
   if (s.experiment === 'double-well-langevin') {
     const run0 = curves.find((c) => c.run === 0 && c.snapshots);
-    if (run0?.snapshots) await fig('histograms', 'Particle histograms against the Gibbs density', histogramFigure(s, run0.snapshots.snapshots));
+    if (run0?.snapshots) await fig('histograms', 'Particle histograms against the Gibbs density', () => histogramFigure(s, run0.snapshots!.snapshots));
   } else {
     const run0 = curves.filter((c) => c.run === 0 && c.trajectory);
     const dom = sharedDomain(run0);
     for (const c of run0) {
       const label = methods.find((m) => m.id === c.method)!.label;
-      await fig(`trajectories-${c.method}`, `Trajectories: ${label}`, trajectoryChart(s, c, label, dom), trajectoryCaption(s));
+      await fig(`trajectories-${c.method}`, `Trajectories: ${label}`, () => trajectoryChart(s, c, label, dom), trajectoryCaption(s));
     }
   }
   const tFig = performance.now();
@@ -275,6 +280,7 @@ async function runAndWrite(
   const html = reportHtml({
     title: EXPERIMENT_TITLES[s.experiment],
     summary: [
+      ...figureProblems.map((m) => `Figure left out: ${m}.`),
       ...(interrupted
         ? [`Interrupted: ${curves.length} of ${tasks.length} (method, run) pairs had finished and are shown; the others were stopped and are not part of any number here.`]
         : []),
