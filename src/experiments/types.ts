@@ -160,8 +160,13 @@ export interface RunCurve {
   readonly snapshots?: SnapshotDetail;
 }
 
-/** Optional hooks of a run: progress in steps (paper counting). */
+/** Optional hooks of a run: progress in steps (paper counting), and an early stop. */
 export interface RunHooks {
   /** Called with the number of steps done (paper counting) as the run advances. */
   onProgress?: (stepsDone: number) => void;
+  /**
+   * Checked before every step; true stops the run there (a scheduler's SIGTERM). The curve then
+   * ends at the last step done, recorded, so it is shorter than the planned one.
+   */
+  shouldStop?: () => boolean;
 }

@@ -79,6 +79,10 @@ export interface Flow {
  * the same output, and `s` is left unchanged.
  */
 export function flow(config: FlowConfig): Flow {
+  if (!config || typeof config !== 'object' || Array.isArray(config)) throw new InputError('config', config, 'a flow configuration {space, energy, transport?, reaction?, tau?, eta?}');
+  const energy = (config as { energy?: unknown }).energy as Energy | undefined;
+  if (!energy || typeof energy !== 'object' || typeof energy.evaluate !== 'function' || !energy.provides)
+    throw new InputError('config.energy', energy, 'an energy such as mmdEnergy(…) or klEnergy(…)');
   const { space, energy: E, transport: tr, reaction: re } = config;
   if (space !== 'P' && space !== 'M+') throw new InputError('space', space, "'P' or 'M+'");
   if (!tr && !re) throw new InputError('geometry', 'none', 'a transport part, a reaction part, or both');
@@ -163,11 +167,18 @@ export function flow(config: FlowConfig): Flow {
   return {
     config,
     init(mu0: ParticleMeasure): FlowState {
+      checkMeasureShape('mu0', mu0);
       if (mu0.d !== E.d) throw new InputError('init.d', mu0.d, `${E.d} (the dimension of the energy/target)`);
       checkWeights('init.weights', mu0.w, mu0.n, space);
       return { t: 0, mu: { n: mu0.n, d: mu0.d, X: mu0.X.slice(), w: mu0.w.slice() } };
     },
     step(r: Rng, state: FlowState): [FlowState, StepInfo] {
+      if (!r || typeof r !== 'object' || typeof (r as { nextUint32?: unknown }).nextUint32 !== 'function')
+        throw new InputError('rng', r, 'a generator from rng(seed, stream)');
+      if (!state || typeof state !== 'object') throw new InputError('state', state, 'a flow state {t, mu} from init or step');
+      if (!Number.isSafeInteger(state.t) || state.t < 0) throw new InputError('state.t', state.t, 'an integer >= 0');
+      checkMeasureShape('state.mu', state.mu);
+      if (state.mu.d !== E.d) throw new InputError('state.mu.d', state.mu.d, `${E.d} (the dimension of the energy/target)`);
       const Et = E.atStep ? E.atStep(r, state.t) : E;
       let mu = state.mu;
       const info: StepInfo = { t: state.t };
@@ -192,6 +203,16 @@ export function flow(config: FlowConfig): Flow {
       return [{ t: state.t + 1, mu }, info];
     },
   };
+}
+
+/** Shape of a particle measure (cheap, O(1)): typed arrays of matching lengths. */
+function checkMeasureShape(field: string, mu: ParticleMeasure): void {
+  if (!mu || typeof mu !== 'object') throw new InputError(field, mu, 'a particle measure {n, d, X, w} (see particleMeasure)');
+  if (!Number.isInteger(mu.d) || mu.d < 1) throw new InputError(`${field}.d`, mu.d, 'an integer >= 1');
+  if (!Number.isInteger(mu.n) || mu.n < 1) throw new InputError(`${field}.n`, mu.n, 'an integer >= 1');
+  if (!(mu.X instanceof Float64Array) || mu.X.length !== mu.n * mu.d)
+    throw new InputError(`${field}.X`, mu.X, `a Float64Array of n·d = ${mu.n * mu.d} positions`);
+  if (!(mu.w instanceof Float64Array) || mu.w.length !== mu.n) throw new InputError(`${field}.w`, mu.w, `a Float64Array of n = ${mu.n} weights`);
 }
 
 function checkFiniteState(mu: ParticleMeasure, t: number): void {

@@ -21,6 +21,8 @@ import { registerExplainCommands, specFieldsHelp } from './explainCommands.js';
 import { readParticles, writeParticles } from './files.js';
 import { normaliseSpecWords } from '../spec/alias.js';
 import { readSpecFile, runSpecFile } from './runCommand.js';
+import { onStopSignals, signalExitCode, signalLabel } from './signals.js';
+import { registerSweepCommand } from './sweep/command.js';
 import { packageVersion } from './version.js';
 import { positiveNumber, nonNegativeInt, positiveInt } from './cliParsers.js';
 
@@ -92,13 +94,15 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       if (o.tau !== undefined) spec.tau = o.tau;
       if (o.eta !== undefined) spec.eta = o.eta;
       if (o.out !== undefined) spec.out = resolve(o.out);
-      const signal = { stopped: false };
-      const onSigint = () => {
-        if (signal.stopped) process.exit(130);
+      const signal: { stopped: boolean; writing?: boolean } = { stopped: false };
+      const stop = onStopSignals((sig) => {
         signal.stopped = true;
-        io.err('\nmeasureflow: interrupted — writing the steps done so far (Ctrl-C again to abort)\n');
-      };
-      process.on('SIGINT', onSigint);
+        io.err(
+          signal.writing
+            ? `\nmeasureflow: ${signalLabel(sig)} — the run is done and its results are being written; this finishes in a moment (${signalLabel(sig)} again aborts, and the folder then keeps its previous contents)\n`
+            : `\nmeasureflow: ${signalLabel(sig)} — stopping after the current step and writing the steps done so far (${signalLabel(sig)} again aborts without writing)\n`,
+        );
+      });
       try {
         const res = await runSpecFile(spec, {
           baseDir: dirname(resolve(specPath)),
@@ -108,9 +112,10 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
         });
         const last = res.result.history[res.result.history.length - 1];
         const first = res.result.history[0];
+        const status = res.diverged ? 'diverged' : res.result.stopped ? 'interrupted' : 'completed';
         if (o.json)
           io.out(
-            `${JSON.stringify({ status: res.diverged ? 'diverged' : res.result.stopped ? 'interrupted' : 'completed', out: res.outDir, files: res.files, steps: res.result.stepsDone, first, last, ms: res.result.elapsedMs })}\n`,
+            `${JSON.stringify({ status, out: res.outDir, files: res.files, steps: res.result.stepsDone, first, last, ms: res.result.elapsedMs, ...(res.diverged ? { error: res.diverged } : {}), ...(res.warnings?.length ? { warnings: res.warnings } : {}) })}\n`,
           );
         else {
           const fmt = (r: typeof last) =>
@@ -120,7 +125,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
                   .map(([k, v]) => `${k}=${typeof v === 'number' && k !== 'step' ? v.toPrecision(6) : v}`)
                   .join(' ')
               : '';
-          io.out(`${String(spec.algorithm)}: ${res.result.stepsDone} steps in ${(res.result.elapsedMs / 1000).toFixed(2)} s\n`);
+          io.out(`${String(spec.algorithm)}: ${res.result.stepsDone} steps in ${(res.result.elapsedMs / 1000).toFixed(2)} s${status === 'completed' ? '' : ` (${status})`}\n`);
           io.out(`  start: ${fmt(first)}\n  end:   ${fmt(last)}\n`);
           io.out(`  results in ${res.outDir}\n`);
         }
@@ -128,12 +133,13 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
         const e1 = last?.energy;
         if (typeof e0 === 'number' && typeof e1 === 'number' && e1 > e0 + 1e-12 * Math.abs(e0))
           io.err(`measureflow: warning: the energy increased over the run (${e0.toPrecision(6)} -> ${e1.toPrecision(6)}); tau or eta may be too large\n`);
+        const sig = stop.received();
         if (res.diverged) {
           io.err(`measureflow: ${res.diverged}\n`);
           process.exitCode = 3;
-        } else if (res.result.stopped) process.exitCode = 130;
+        } else if (res.result.stopped) process.exitCode = signalExitCode(sig ?? 'SIGINT');
       } finally {
-        process.off('SIGINT', onSigint);
+        stop.uninstall();
       }
     });
 
@@ -245,6 +251,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
 
   registerExperimentCommand(program, io);
   registerExplainCommands(program, io);
+  registerSweepCommand(program, io);
 
   return program;
 }

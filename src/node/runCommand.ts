@@ -3,11 +3,11 @@
  * files a spec names, shows progress, stops cleanly on Ctrl-C, writes results atomically.
  */
 import { readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { ParticleMeasure } from '../core/measure.js';
 import type { HistoryRow, RunResult } from '../flows/run.js';
-import { runFlowAsync } from '../flows/run.js';
+import { POSITION_BLOWUP, runFlowAsync } from '../flows/run.js';
 import { formatCsv } from '../io/csv.js';
 import { writeNpy } from '../io/npy.js';
 import { buildRun } from '../spec/build.js';
@@ -17,6 +17,7 @@ import { historyChart } from '../plot/history.js';
 import { particlesChart } from '../plot/particles.js';
 import { readParticles, writeFileAtomic } from './files.js';
 import { PLOTTING_HINT, PlottingUnavailableError } from './plotDeps.js';
+import { finalPathOf, type OutputFolder, OutputWriteError, openOutputFolder } from './outputFolder.js';
 import { writeFigure } from './render.js';
 import { createProgress } from './progress.js';
 import { packageVersion } from './version.js';
@@ -42,8 +43,10 @@ export interface RunCommandOptions {
   baseDir: string;
   /** Show a progress bar (on a TTY only). */
   progress?: boolean;
-  /** Stop flag polled between steps (set by SIGINT). */
-  signal?: { stopped: boolean };
+  /** Stop flag polled between steps (set by SIGINT/SIGTERM/SIGHUP); `writing` is set once the results are being written. */
+  signal?: { stopped: boolean; writing?: boolean };
+  /** Receives the output folder once it is open (so a second signal can drop its staged files). */
+  onFolder?: (folder: OutputFolder) => void;
   /** Receives the progress and warning lines (stderr in the CLI; none with `--quiet`). */
   log?: (line: string) => void;
 }
@@ -60,6 +63,7 @@ export interface RunOutput {
   resolved: Record<string, unknown>;
   /** The divergence message when the run diverged (the last finite state was kept). */
   diverged?: string;
+  warnings?: string[];
 }
 
 /** Number of particle paths recorded for the trajectory plot. */
@@ -93,13 +97,29 @@ export async function runSpecFile(rawSpec: unknown, opts: RunCommandOptions): Pr
   const resolved = built.resolved;
   const steps = resolved.steps as number;
   const outDir = at(resolved.out as string);
+  // the output folder is checked (and locked) before any computing
+  const folder = openOutputFolder(outDir, { field: 'out', command: `measureflow run (${spec.algorithm})` });
+  opts.onFolder?.(folder);
+  try {
+    return await runAndWrite(spec, built, steps, folder, opts, data.targetSamples?.w);
+  } catch (e) {
+    folder.abort();
+    throw e;
+  }
+}
+
+async function runAndWrite(
+  spec: RunSpec,
+  built: ReturnType<typeof buildRun>,
+  steps: number,
+  folder: OutputFolder,
+  opts: RunCommandOptions,
+  targetWeights?: Float64Array,
+): Promise<RunOutput> {
+  const resolved = built.resolved;
+  const outDir = folder.path;
   opts.log?.(`measureflow: running ${spec.algorithm}, ${steps} steps, n = ${built.mu0.n}, d = ${built.mu0.d} -> ${outDir} (Ctrl-C stops and keeps the steps done)\n`);
   const bar = opts.progress ? createProgress(steps, `${spec.algorithm}`) : null;
-  const t0 = Date.now();
-  let result: RunResult;
-  let diverged: string | undefined;
-  let last: { state: { t: number; mu: ParticleMeasure } } | null = null;
-  const history: HistoryRow[] = [];
   let qpUnconverged = 0;
   let qpWorstKkt = 0;
   const d0 = built.mu0.d;
@@ -111,6 +131,10 @@ export async function runSpecFile(rawSpec: unknown, opts: RunCommandOptions): Pr
       paths[k]!.push(X[i * d0]!, d0 > 1 ? X[i * d0 + 1]! : 0);
     });
   addPaths(built.mu0.X);
+  // blow-up: positions beyond 10⁶ × the scale of the data (initial particles and target samples)
+  let scale = 1;
+  for (const A of [built.mu0.X, built.Y ?? new Float64Array(0)]) for (let i = 0; i < A.length; i++) scale = Math.max(scale, Math.abs(A[i]!));
+  let result: RunResult;
   try {
     result = await runFlowAsync(built.flow, built.mu0, {
       pause: () => new Promise((r) => setImmediate(r)),
@@ -118,13 +142,12 @@ export async function runSpecFile(rawSpec: unknown, opts: RunCommandOptions): Pr
       seed: resolved.seed as number,
       every: (resolved.record as { every: number }).every,
       measure: built.measure,
+      maxAbs: POSITION_BLOWUP * scale,
+      onDiverge: 'stop',
       onRecord: (row, state) => {
-        history.push(row);
-        last = { state };
         bar?.update(state.t, row);
       },
       onStep: (state, info) => {
-        last = { state };
         if (info.qp && !info.qp.converged) {
           qpUnconverged++;
           qpWorstKkt = Math.max(qpWorstKkt, info.qp.kkt);
@@ -134,30 +157,43 @@ export async function runSpecFile(rawSpec: unknown, opts: RunCommandOptions): Pr
       },
       shouldStop: () => opts.signal?.stopped ?? false,
     });
-  } catch (e) {
+  } finally {
     bar?.stop();
-    if (e instanceof Error && e.name === 'DivergenceError' && last) {
-      // Keep what was done: the last finite state and its history, marked as diverged.
-      diverged = e.message;
-      const st = (last as { state: { t: number; mu: ParticleMeasure } }).state;
-      result = { final: st, history, stepsDone: st.t, stopped: true, elapsedMs: Date.now() - t0 };
-    } else throw e;
   }
-  bar?.stop();
+  const diverged = result.diverged?.message;
   const warnings: string[] = [];
   if (qpUnconverged > 0)
     warnings.push(`the exact MMD step's QP did not reach its KKT tolerance in ${qpUnconverged} step(s) (worst scaled residual ${qpWorstKkt.toExponential(2)})`);
-  for (const w of warnings) opts.log?.(`measureflow: warning: ${w}\n`);
-  const files = writeRunOutputs(outDir, result, resolved, diverged, warnings);
-  files.push(...writeRunInputs(outDir, built.mu0, built.Y, data.targetSamples?.w));
-  try {
-    files.push(...(await writeRunPlots(outDir, result, String(spec.algorithm), built.mu0, built.Y, paths)));
-  } catch (e) {
+  const e0 = result.history[0]?.energy;
+  const e1 = result.history[result.history.length - 1]?.energy;
+  if (typeof e0 === 'number' && typeof e1 === 'number' && e1 - e0 > 100 * Math.max(Math.abs(e0), 1e-12))
+    warnings.push(`the energy rose by orders of magnitude (${e0.toPrecision(4)} -> ${e1.toPrecision(4)}); tau or eta is probably too large`);
+  if (opts.signal) opts.signal.writing = true;
+  // data files, then figures (a figure that cannot be drawn is a warning, not a lost run), then the manifest
+  for (const [name, bytes] of runDataFiles(result)) folder.write(name, bytes);
+  // the inputs the run used (init.npy, target.npy …), so the folder can be re-checked on its own
+  const inputs = writeRunInputs(folder.staging, built.mu0, built.Y, targetWeights);
+  const figures = await writeRunPlots(folder.staging, result, String(spec.algorithm), built.mu0, built.Y, paths).catch((e: unknown) => {
     // vega, vega-lite and @resvg/resvg-js are optional: without them the data files stand alone.
-    if (!(e instanceof PlottingUnavailableError)) throw e;
-    opts.log?.(`measureflow: ${PLOTTING_HINT}\n`);
-  }
-  return { outDir, files, result, resolved, diverged };
+    if (e instanceof PlottingUnavailableError) {
+      opts.log?.(`measureflow: ${PLOTTING_HINT}\n`);
+      return [] as string[];
+    }
+    if (e instanceof Error && /^(ENOSPC|EDQUOT|EIO|EROFS|EACCES)$/.test((e as NodeJS.ErrnoException).code ?? '')) throw new OutputWriteError(finalPathOf(folder, e, 'history.svg'), e);
+    warnings.push(`the figures could not be drawn (${e instanceof Error ? e.message : String(e)})`);
+    return [] as string[];
+  });
+  for (const w of warnings) opts.log?.(`measureflow: warning: ${w}\n`);
+  const manifest = folder.checksums();
+  folder.write('result.json', resultJson(result, resolved, diverged, warnings, { runId: folder.runId, files: manifest }));
+  folder.commit();
+  const files = [
+    ...runDataFiles(result).map(([n]) => join(outDir, n)),
+    ...inputs.map((f) => join(outDir, basename(f))),
+    ...figures.map((f) => join(outDir, basename(f))),
+    join(outDir, 'result.json'),
+  ];
+  return { outDir, files, result, resolved, ...(diverged ? { diverged } : {}), warnings };
 }
 
 function readWeights(path: string, field: string): Float64Array {
@@ -167,17 +203,19 @@ function readWeights(path: string, field: string): Float64Array {
   return m.X;
 }
 
-/**
- * Writes `result.json`, `particles.csv` (x0…, w), `positions.npy`, `weights.npy` and
- * `history.csv` into `outDir`, each atomically (temp file + rename).
- */
-export function writeRunOutputs(
-  outDir: string,
-  res: RunResult,
-  resolved: Record<string, unknown>,
-  diverged?: string,
-  warnings: string[] = [],
-): string[] {
+/** The data files of a run except `result.json`: name and contents. */
+function runDataFiles(res: RunResult): [string, string | Uint8Array][] {
+  const mu = res.final.mu;
+  return [
+    ['particles.csv', formatCsv(mu.X, mu.d, { w: mu.w })],
+    ['positions.npy', writeNpy(mu.X, [mu.n, mu.d])],
+    ['weights.npy', writeNpy(mu.w, [mu.n])],
+    ['history.csv', historyCsv(res.history)],
+  ];
+}
+
+/** `result.json`: status, final state, history, resolved spec, version, timing (and the manifest when given). */
+function resultJson(res: RunResult, resolved: Record<string, unknown>, diverged: string | undefined, warnings: string[], extra: Record<string, unknown> = {}): string {
   const mu = res.final.mu;
   const { n, d } = mu;
   const positions: number[][] = [];
@@ -195,18 +233,31 @@ export function writeRunOutputs(
     history: res.history,
     spec: resolved,
     timing: { totalMs: res.elapsedMs, msPerStep: res.stepsDone ? res.elapsedMs / res.stepsDone : null },
+    ...extra,
   };
+  return `${JSON.stringify(result, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1)}\n`;
+}
+
+/**
+ * Writes `result.json`, `particles.csv` (x0…, w), `positions.npy`, `weights.npy` and
+ * `history.csv` into `outDir`, each atomically (temp file + rename). (`measureflow run` itself
+ * writes through an output folder that replaces the whole set at once.)
+ */
+export function writeRunOutputs(
+  outDir: string,
+  res: RunResult,
+  resolved: Record<string, unknown>,
+  diverged?: string,
+  warnings: string[] = [],
+): string[] {
   const files: string[] = [];
   const put = (name: string, data: string | Uint8Array) => {
     const p = join(outDir, name);
     writeFileAtomic(p, data);
     files.push(p);
   };
-  put('particles.csv', formatCsv(mu.X, d, { w: mu.w }));
-  put('positions.npy', writeNpy(mu.X, [n, d]));
-  put('weights.npy', writeNpy(mu.w, [n]));
-  put('history.csv', historyCsv(res.history));
-  put('result.json', `${JSON.stringify(result, null, 1)}\n`);
+  for (const [name, data] of runDataFiles(res)) put(name, data);
+  put('result.json', resultJson(res, resolved, diverged, warnings));
   return files;
 }
 
