@@ -156,7 +156,7 @@ function code(e: unknown): string | undefined {
 }
 
 /** Creates `dir` and its missing parents, with errors that name the path and the real cause. */
-function makeFolder(dir: string, field: string): void {
+function makeFolder(dir: string, field: string, shown: string = dir): void {
   const missing: string[] = [];
   let p = dir;
   for (;;) {
@@ -169,10 +169,10 @@ function makeFolder(dir: string, field: string): void {
         p = dirname(p);
         continue;
       }
-      if (code(e) !== 'ENOENT') throw new InputError(field, dir, 'a folder that can be created', `cannot reach ${p}: ${fsCause(e)}`);
+      if (code(e) !== 'ENOENT') throw new InputError(field, shown, 'a folder that can be created', `cannot reach ${p}: ${fsCause(e)}`);
     }
     if (st) {
-      if (!st.isDirectory()) throw new InputError(field, dir, 'a folder that can be created', `${p} is a file, not a folder`);
+      if (!st.isDirectory()) throw new InputError(field, shown, 'a folder that can be created', `${p} is a file, not a folder`);
       break;
     }
     missing.push(p);
@@ -185,7 +185,7 @@ function makeFolder(dir: string, field: string): void {
       mkdirSync(m);
     } catch (e) {
       if (code(e) === 'EEXIST') continue;
-      throw new InputError(field, dir, 'a folder that can be created', `cannot create ${m}: ${fsCause(e)}`);
+      throw new InputError(field, shown, 'a folder that can be created', `cannot create ${m}: ${fsCause(e)}`);
     }
   }
 }
@@ -306,7 +306,7 @@ export function openOutputFolder(path: string, o: OutputFolderOptions): OutputFo
     }
   }
   if (tStat && !tStat.isDirectory()) throw new InputError(o.field, T, 'a folder', `${T} is a file, not a folder`);
-  makeFolder(P, o.field);
+  makeFolder(P, o.field, T);
   const pErr = writable(P);
   if (tStat) {
     const tErr = writable(T);

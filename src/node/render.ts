@@ -183,6 +183,8 @@ async function atomicWrite(path: string, data: string | Uint8Array): Promise<voi
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
+    // Node's write errors (ENOSPC, EIO) carry no path: name the file that could not be written
+    if (e instanceof Error && (e as NodeJS.ErrnoException).path === undefined) (e as NodeJS.ErrnoException).path = path;
     throw e;
   }
 }
