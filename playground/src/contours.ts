@@ -3,7 +3,7 @@
  * iso-lines by marching squares, and the marginal densities of π along x and y (sums of
  * e^{log π} over the other axis, normalised). Pure: no DOM.
  */
-import type { View } from './render.js';
+import type { View } from './view.js';
 
 /** log π evaluated on a k × k grid of cell centres over `box`; row-major, index i·k + j ↔ (xᵢ, yⱼ). */
 export interface DensityGrid {

@@ -7,13 +7,9 @@
 
 import { histogram } from './contours.js';
 
-/** The data box shown, [x0, x1] × [y0, y1]. */
-export interface View {
-  x0: number;
-  x1: number;
-  y0: number;
-  y1: number;
-}
+import type { View } from './view.js';
+
+export type { View } from './view.js';
 
 export interface Scene {
   view: View;
