@@ -9,7 +9,10 @@ import { type Command, Option } from '@commander-js/extra-typings';
 import { InputError } from '../core/errors.js';
 import type { ExperimentOverrides } from '../experiments/index.js';
 import { CONVENTIONS, EXPERIMENT_NAMES, IFT_VARIANTS, LOSS_SAMPLES, resolveSettings, TARGET_SAMPLES } from '../experiments/index.js';
-import { runExperiment } from './experiment.js';
+import { InterruptedError, runExperiment } from './experiment.js';
+import { OPEN_EXPERIMENTS, type OpenExperiment, runOpenExperiment } from './openExperiments.js';
+import { runSpaceExperiment, SPACE_EXPERIMENTS, type SpaceExperiment } from './spaceRun.js';
+import { onStopSignals, signalExitCode, signalLabel } from './signals.js';
 import { positiveNumber, nonNegativeNumber, nonNegativeInt, positiveInt } from './cliParsers.js';
 
 
@@ -25,6 +28,21 @@ Experiments:
   sliced-mmd            MMD flow vs IFT (pgd) with the energy kernel and sliced kernel sums at n = m = 10⁵
                         (--d 2: the 2-D mixture, τ = 1; --d 100: the 100-D mixture, τ = 10), 200 steps, P = 100
                         orthogonal directions (--directions), loss = sliced MMD² to a 10⁴-point test sample
+  gaussian-vi-bimodal   Gaussian VI on a 2-D bimodal mixture: reverse KL (Bures–Wasserstein, natural gradient) seeks a
+                        mode, forward KL covers both (docs/spaces.md); takes --steps --seed
+  graph-heat            heat flow as the discrete Wasserstein flow of the entropy: hypercube {0,1}⁴ against the
+                        Erbar–Maas bound, a path of 12 vertices with W(ρ_t, π) (docs/spaces.md); takes --steps
+  score-ift             score-only targets (banana, 2-D and 10-D mixtures): SVGD, KSD descent, Langevin, score-IFT;
+                        KSD and MMD² over steps (docs/open-directions.md); takes --runs --n --steps --seed
+  rejuvenation          IFT with and without particle rejuvenation: 2-D Gaussian and mixture, 100-D mixture at a
+                        reduced size; MMD² and ESS over steps (docs/open-directions.md); takes --runs --n --steps --seed
+
+The defaults follow the paper's text (σ = 10) and do NOT show its picture: every method converges and
+the curves overlap. The paper's claim (MMD flow stalls, IFT converges without noise) shows with the
+authors' kernel exp(−|x−y|²/10), i.e. σ = √5:
+  measureflow experiment ift-gaussian-2d --convention authors-code --sigma 2.2360679775 \
+    --target-samples fixed --loss-sample train          (as npm run demo)
+The report (index.html) says at its top which case a run is, and why.
 
 One IFT/WFR iteration counts as two steps (paper §4): they run ⌊steps/2⌋ iterations.
 --convention authors-code reads --tau/--eta/--eta-kl as the released code's lr/lr_ (positions
@@ -35,6 +53,8 @@ Output folder: config.json, curves.csv (step,method,mean,std,runs), curves.json 
 loss.svg/.png, trajectories-METHOD.svg/.png (2-D and 100-D) or histograms.svg/.png (double well), index.html.
 `;
 
+const finite = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : null);
+
 /** Adds the `experiment` command to the program. `io` defaults to process.stdout / process.stderr. */
 export function registerExperimentCommand(
   program: Command,
@@ -42,8 +62,8 @@ export function registerExperimentCommand(
 ): void {
   program
     .command('experiment')
-    .description(`reproduce an experiment (${EXPERIMENT_NAMES.join(', ')}); writes figures, curves and an HTML report`)
-    .argument('<name>', `one of ${EXPERIMENT_NAMES.join(', ')}`)
+    .description(`reproduce an experiment (${[...EXPERIMENT_NAMES, ...SPACE_EXPERIMENTS, ...OPEN_EXPERIMENTS].join(', ')}); writes figures, curves and an HTML report`)
+    .argument('<name>', `one of ${[...EXPERIMENT_NAMES, ...SPACE_EXPERIMENTS, ...OPEN_EXPERIMENTS].join(', ')}`)
     .option('--runs <r>', 'independent runs (default: about a minute on 2 cores; the paper: 50 in 2-D, 20 in 100-D)', positiveInt('--runs'))
     .option('--n <n>', 'particles', positiveInt('--n'))
     .option('--m <m>', 'target samples per draw (default n)', positiveInt('--m'))
@@ -75,6 +95,18 @@ export function registerExperimentCommand(
     .option('--quiet', 'no progress bars')
     .addHelpText('after', HELP_AFTER)
     .action(async (name, o) => {
+      if ((SPACE_EXPERIMENTS as readonly string[]).includes(name) || (OPEN_EXPERIMENTS as readonly string[]).includes(name)) {
+        // experiments of the Gaussian/graph spaces and of the open directions: their own runners
+        const used = ['runs', 'n', 'steps', 'seed', 'out'];
+        for (const [k, v] of Object.entries(o)) if (v !== undefined && !used.includes(k)) throw new InputError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, v, `nothing for ${name} (it takes --runs, --n, --steps, --seed, --out)`);
+        if (o.out !== undefined && o.out.trim() === '') throw new InputError('--out', o.out, 'a folder path');
+        const outDir = resolve(o.out ?? `out/experiments/${name}`);
+        const opts = { ...(o.runs !== undefined ? { runs: o.runs } : {}), ...(o.n !== undefined ? { n: o.n } : {}), ...(o.steps !== undefined ? { steps: o.steps } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) };
+        process.exitCode = (SPACE_EXPERIMENTS as readonly string[]).includes(name)
+          ? await runSpaceExperiment(name as SpaceExperiment, outDir, io, opts)
+          : await runOpenExperiment(name as OpenExperiment, outDir, io, opts);
+        return;
+      }
       const overrides: ExperimentOverrides = {
         runs: o.runs,
         n: o.n,
@@ -107,32 +139,54 @@ export function registerExperimentCommand(
       if (o.out !== undefined && o.out.trim() === '') throw new InputError('--out', o.out, 'a folder path');
       const outDir = resolve(o.out ?? `out/experiments/${name}`);
       const ac = new AbortController();
-      let interrupted = false;
-      const onSigint = () => {
-        if (interrupted) process.exit(130);
-        interrupted = true;
-        io.err('\nmeasureflow: interrupted — stopping the workers, nothing is written (Ctrl-C again to abort)\n');
-        ac.abort();
-      };
-      process.on('SIGINT', onSigint);
+      let writing = false;
+      const stop = onStopSignals((sig) => {
+        io.err(
+          writing
+            ? `\nmeasureflow: ${signalLabel(sig)} — every run is done and the results are being written; this finishes in a moment (${signalLabel(sig)} again aborts, and the folder then keeps its previous contents)\n`
+            : `\nmeasureflow: ${signalLabel(sig)} — stopping the workers; the (method, run) pairs that finished are written, the running ones are dropped (${signalLabel(sig)} again aborts without writing)\n`,
+        );
+        if (!writing) ac.abort();
+      });
+      if (!o.quiet && !o.json)
+        io.err(`measureflow: running ${name}: ${settings.runs} runs × ${settings.methods.length} methods -> ${outDir} (Ctrl-C stops and keeps the finished runs)\n`);
       try {
-        const res = await runExperiment({ settings, outDir, workers: o.workers, progress: !o.quiet && !o.json, signal: ac.signal });
+        const res = await runExperiment({
+          settings,
+          outDir,
+          workers: o.workers,
+          progress: !o.quiet && !o.json,
+          signal: ac.signal,
+          onPhase: () => {
+            writing = true;
+          },
+        });
         const total = res.timings['total wall clock']!;
         if (o.json) {
           io.out(
             `${JSON.stringify({
               experiment: name,
+              status: res.status,
+              tasks: { done: res.tasksDone, total: res.tasksTotal },
               out: res.outDir,
               files: res.files,
               settings,
               workers: res.workers,
               seconds: total,
               table: { columns: res.table.columns, rows: res.table.rows },
-              final: res.curves.map((c) => ({ method: c.method, step: c.step[c.step.length - 1], mean: c.mean[c.mean.length - 1], std: c.std[c.std.length - 1], diverged: c.diverged.length })),
+              final: res.curves.map((c) => ({
+                method: c.method,
+                step: c.step[c.step.length - 1] ?? null,
+                mean: finite(c.mean[c.mean.length - 1]),
+                std: finite(c.std[c.std.length - 1]),
+                diverged: c.diverged.length,
+              })),
             })}\n`,
           );
         } else {
-          io.out(`${name}: ${settings.runs} runs × ${res.curves.length} methods on ${res.workers} workers in ${total.toFixed(1)} s\n`);
+          io.out(
+            `${name}: ${settings.runs} runs × ${res.curves.length} methods on ${res.workers} workers in ${total.toFixed(1)} s${res.status === 'interrupted' ? ` (interrupted: ${res.tasksDone} of ${res.tasksTotal} (method, run) pairs finished)` : ''}\n`,
+          );
           const cols = res.table.columns;
           const widths = cols.map((c, j) => Math.max(c.length, ...res.table.rows.map((r) => r[j]!.length)));
           const line = (cells: string[]) => `  ${cells.map((c, j) => c.padEnd(widths[j]!)).join('  ')}\n`;
@@ -140,14 +194,22 @@ export function registerExperimentCommand(
           for (const r of res.table.rows) io.out(line(r));
           io.out(`  report: ${resolve(res.outDir, 'index.html')}\n`);
         }
+        const div = res.curves.flatMap((c) => c.diverged.map((dv) => `${c.label}, run ${dv.run}: ${dv.message}`));
+        for (const line of div.slice(0, 5)) io.err(`measureflow: warning: diverged: ${line}\n`);
+        if (div.length > 5) io.err(`measureflow: warning: … and ${div.length - 5} more diverged (method, run) pairs (see curves.json)\n`);
+        const sig = stop.received();
+        if (res.status === 'interrupted') process.exitCode = signalExitCode(sig ?? 'SIGINT');
+        else if (res.curves.some((c) => c.diverged.length > 0)) process.exitCode = 3;
       } catch (e) {
-        if (interrupted) {
-          process.exitCode = 130;
+        const sig = stop.received();
+        if (sig && e instanceof InterruptedError) {
+          io.err(`measureflow: ${e.message}\n`);
+          process.exitCode = signalExitCode(sig);
           return;
         }
         throw e;
       } finally {
-        process.off('SIGINT', onSigint);
+        stop.uninstall();
       }
     });
 }
