@@ -266,7 +266,7 @@ export function runIftTask(s: IftSettings, method: IftMethod, run: number, hooks
   const diverged = res.diverged?.message;
   const last = res.final.mu;
   const elapsedMs = nowMs() - t0;
-  const finals = { ...weightStats(last.w), msPerIteration: elapsedMs / Math.max(1, iterations) };
+  const finals = weightStats(last.w);
   let trajectory: TrajectoryDetail | undefined;
   if (detail) {
     const shown = Math.min(s.m, 500);

@@ -155,10 +155,6 @@ export function reportSummary(s: ExperimentSettings, curves: readonly MethodCurv
   if (facts.length > 0) p.push(`${facts.join('; ')}.`);
   const wf = finals.ift;
   if (wf?.vanishedFraction !== undefined && wf.essFraction !== undefined) p.push(`IFT, final weights (mean over runs): ${(100 * wf.vanishedFraction!).toFixed(1)} % of the particles vanished (w < 10⁻³/n); effective sample size ${(100 * wf.essFraction!).toFixed(1)} % of n.`);
-  const times = curves
-    .filter((c) => finals[c.method]?.msPerIteration !== undefined)
-    .map((c) => `${c.label} ${formatMs(finals[c.method]!.msPerIteration!)}`);
-  if (times.length > 0) p.push(`Time per iteration (mean over runs, wall clock in its worker, including the loss records): ${times.join('; ')}.`);
   if (s.sums)
     p.push(
       `Approximate kernel sums: the flows' F, ξ and ∇ξ and the loss are unbiased estimates (${sumsPhrase(s)}); the loss uses one fixed set of directions/frequencies for every record and method, so curves are comparable, but it is not the exact MMD² (which is O(n²) at this size).`,
@@ -166,10 +162,6 @@ export function reportSummary(s: ExperimentSettings, curves: readonly MethodCurv
   const div = curves.filter((c) => c.diverged.length > 0);
   if (div.length > 0) p.push(`Diverged runs: ${div.map((c) => `${c.label}: ${c.diverged.length} (${c.diverged[0]!.message})`).join('; ')}.`);
   return p.join('\n\n');
-}
-
-function formatMs(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toPrecision(3)} s` : `${ms.toPrecision(3)} ms`;
 }
 
 /** Mean over runs of each method's final scalars (`RunCurve.finals`), each over the runs that report it. */

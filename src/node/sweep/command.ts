@@ -89,6 +89,12 @@ export function registerSweepCommand(program: Command, io: Io = { out: (s) => pr
     .option('--methods <list>', 'comma-separated subset of mmd-flow,mmd-flow-noise,ift,wfr')
     .option('--path-particles <k>', 'particles of run 0 whose paths are drawn', nonNegativeInt('--path-particles'))
     .option('--seed <n>', 'master seed (run r uses rng(seed, r))', nonNegativeInt('--seed'))
+    .addOption(new Option('--d <d>', 'sliced-mmd: dimension, 2 or 100').argParser(positiveInt('--d')))
+    .addOption(new Option('--kernel <k>', 'kernel family (default gaussian; sliced-mmd: energy)').choices(['gaussian', 'energy'] as const))
+    .addOption(new Option('--sums <method>', 'kernel sums: exact, sliced (energy kernel), features (Gaussian kernel)').choices(['exact', 'sliced', 'features'] as const))
+    .option('--directions <P>', 'sliced sums: directions per step', positiveInt('--directions'))
+    .addOption(new Option('--sampling <s>', 'sliced sums: directions drawn random, orthogonal or qmc').choices(['random', 'orthogonal', 'qmc'] as const))
+    .option('--features <D>', 'feature sums: random Fourier features', positiveInt('--features'))
     .option('--json', 'print a JSON summary on stdout')
     .addHelpText('after', PLAN_HELP)
     .action((name, o) => {
@@ -113,6 +119,12 @@ export function registerSweepCommand(program: Command, io: Io = { out: (s) => pr
         methods: o.methods === undefined ? undefined : o.methods.split(',').map((x) => x.trim()),
         pathParticles: o.pathParticles,
         seed: o.seed,
+        d: o.d,
+        kernel: o.kernel,
+        sums: o.sums,
+        directions: o.directions,
+        sampling: o.sampling,
+        features: o.features,
       };
       const grid: GridAxis[] = (o.grid ?? []).map(parseGridArg);
       const plan = planSweep({ experiment: name, base, grid, dir: o.out, force: o.force === true });
