@@ -24,7 +24,9 @@ export const CONTROL_BYTES = 4096;
 const STATE = 0; // 0 pending, 1 done
 const STATUS = 1; // 1 wrote the outputs, 0 declined, 2 failed (text follows)
 const ERRLEN = 2;
-const ERRTEXT = 8; // byte offset of the UTF-16 text
+/** Byte offset of the error text (UTF-16) in the control block. */
+export const CONTROL_TEXT_OFFSET = 16;
+const ERRTEXT = CONTROL_TEXT_OFFSET;
 const ERRMAX = (CONTROL_BYTES - ERRTEXT) / 2;
 
 /** A request posted to the GPU thread; arrays are f64 element offsets into `data`. */

@@ -16,8 +16,8 @@ import type { Kernel } from '../../kernels/kernel.js';
  * with an error-free TwoSum (Knuth), so the accumulation over thousands of tiles adds no error
  * beyond the last bit of a 48-bit mantissa. Accumulators persist in a storage buffer across the
  * dispatches over source chunks (again combined by TwoSum) and the host forms hi + lo in f64.
- * The TwoSum's correction is computed through a uniform `one` (= 1.0) the compiler cannot see
- * through, so an optimising driver cannot simplify (a + b) − a to b.
+ * The TwoSum's intermediates pass through an opaque identity (bit pattern XOR a uniform zero):
+ * lavapipe's compiler was seen to reassociate the plain TwoSum into an error term of 0.
  *
  * Operations (names as in the core's free functions):
  * - `val`   out[i] = Σⱼ vⱼ k(xᵢ, yⱼ)                                    (kernelSum)
@@ -129,7 +129,7 @@ export function sumShader(op: SumOp, ker: Kernel, d: number, p: number, T: numbe
   decl.push(`@group(0) @binding(${b++}) var<storage, read_write> ACC: array<vec2<f32>>;`);
 
   const head = `// measureflow kernel sums: op ${op}, kernel ${ker.kind}, d ${d}${op === 'vec' ? `, p ${p}` : ''}
-struct Params { rows: u32, srcs: u32, one: f32, pad: f32, k0: f32, k1: f32, k2: f32, k3: f32 }
+struct Params { rows: u32, srcs: u32, zero: u32, pad: u32, k0: f32, k1: f32, k2: f32, k3: f32 }
 @group(0) @binding(0) var<uniform> U: Params;
 ${decl.join('\n')}
 const D = ${d}u;
@@ -143,11 +143,15 @@ var<workgroup> TV: array<f32, ${T}>;
 ${op === 'stein' ? `var<workgroup> TS: array<f32, ${T * d}>;` : ''}
 ${op === 'vec' ? `var<workgroup> TG: array<f32, ${T * p}>;` : ''}
 ${profileWgsl(ker)}
-// (hi, lo) + (a.x, a.y): TwoSum of the high parts, low parts added; U.one keeps it exact.
+// x itself, through a bit pattern XOR a uniform zero: the compiler cannot relate it to its expression.
+fn opq(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) ^ U.zero); }
+// (hi, lo) + (a.x, a.y): TwoSum (Knuth) of the high parts, low parts added. Every intermediate
+// goes through opq, so a driver that reassociates floating-point sums cannot cancel the error term.
 fn comb(h: vec2<f32>, a: vec2<f32>) -> vec2<f32> {
-  let s = h.x + a.x;
-  let bb = (s - h.x) * U.one;
-  let e = (h.x - (s - bb)) + (a.x - bb);
+  let s = opq(h.x + a.x);
+  let bb = opq(s - h.x);
+  let av = opq(s - bb);
+  let e = (h.x - av) + (a.x - bb);
   return vec2<f32>(s, h.y + a.y + e);
 }
 `;
