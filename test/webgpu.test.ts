@@ -4,7 +4,9 @@
  * scripts/install-lavapipe.sh. Without an adapter these tests fail under CI (env CI set) and
  * when lavapipe is installed; otherwise they are skipped with a loud message.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getSumEngine, setSumEngine } from '../src/backend/engine.js';
 import { kernelSumGrad } from '../src/backend/kernelSums.js';
@@ -20,6 +22,26 @@ import { KERNEL_KINDS, kernelProfile, STEIN_KERNEL_KINDS } from '../src/kernels/
 import type { OpenedGpu } from '../src/node/webgpu.js';
 import { openWebGpu, useBackend, WebGpuUnavailable } from '../src/node/webgpu.js';
 import * as P from '../src/presets/index.js';
+import { main } from '../src/node/cli.js';
+
+async function cli(...args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(['node', 'measureflow', ...args], { out: (s) => void (out += s), err: (s) => void (err += s) });
+  return { code, out, err };
+}
+
+/** Two sample files (CSV, d = 2, n = 300 and 250) for the metrics command. */
+function sampleFiles(): [string, string] {
+  const dir = mkdtempSync(join(tmpdir(), 'mf-webgpu-'));
+  const r = rng(21, 0);
+  const csv = (n: number, shift: number) => `x0,x1\n${Array.from({ length: n }, () => `${r.normal() + shift},${r.normal()}`).join('\n')}\n`;
+  const a = join(dir, 'a.csv');
+  const b = join(dir, 'b.csv');
+  writeFileSync(a, csv(300, 0));
+  writeFileSync(b, csv(250, 0.5));
+  return [a, b];
+}
 
 const lavapipeInstalled = (() => {
   const dir = '/usr/share/vulkan/icd.d';
@@ -276,6 +298,22 @@ describe('the synchronous engine (GPU worker thread + Atomics.wait)', () => {
   });
 });
 
+describe('CLI on the GPU', () => {
+  it('metrics --backend webgpu agrees with the CPU (MMD of 300 vs 250 points, d = 2) and names the adapter', async (ctx) => {
+    needGpu(ctx);
+    const [a, b] = sampleFiles();
+    const cpu = await cli('metrics', a, b, '--metrics', 'mmd', '--json');
+    const g = await cli('metrics', a, b, '--metrics', 'mmd', '--json', '--backend', 'webgpu');
+    expect(g.code).toBe(0);
+    expect(g.err).toMatch(/kernel sums on WebGPU/);
+    const m0 = JSON.parse(cpu.out).mmd as number;
+    const m1 = JSON.parse(g.out).mmd as number;
+    // MMD² = sums of O(1) terms with weights 1/n²: its error is ≤ tol·(Σ|terms|) ≈ 1e-6·3, and
+    // MMD = √MMD² moves by at most that / (2·MMD)
+    expect(Math.abs(m1 - m0)).toBeLessThan((3 * WEBGPU_TOLERANCE) / (2 * m0));
+  });
+});
+
 describe('fallback to the CPU', () => {
   it('without the webgpu package: one line naming the package, the CPU backend, no engine installed', async () => {
     const lines: string[] = [];
@@ -285,6 +323,29 @@ describe('fallback to the CPU', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/measureflow-no-such-webgpu-package.*could not be loaded.*using the CPU/);
     await be.close();
+  });
+
+  it('CLI: --backend webgpu without the package prints one line and gives the CPU figures', async () => {
+    const [a, b] = sampleFiles();
+    const cpu = await cli('metrics', a, b, '--metrics', 'mmd', '--json');
+    process.env.MEASUREFLOW_WEBGPU_MODULE = 'measureflow-no-such-webgpu-package';
+    let fb: Awaited<ReturnType<typeof cli>>;
+    try {
+      fb = await cli('metrics', a, b, '--metrics', 'mmd', '--json', '--backend', 'webgpu');
+    } finally {
+      delete process.env.MEASUREFLOW_WEBGPU_MODULE;
+    }
+    expect(fb.code).toBe(0);
+    expect(fb.err.trim().split('\n')).toHaveLength(1);
+    expect(fb.err).toMatch(/--backend webgpu: .*could not be loaded.*using the CPU/);
+    expect(JSON.parse(fb.out).mmd).toBe(JSON.parse(cpu.out).mmd);
+  });
+
+  it('CLI: --backend bogus is refused with the allowed values', async () => {
+    const [a, b] = sampleFiles();
+    const r = await cli('metrics', a, b, '--backend', 'cuda');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/cpu, webgpu, auto/);
   });
 
   it("backend 'cpu' starts nothing and says nothing", async () => {

@@ -21,6 +21,7 @@ import { readParticles, writeParticles } from './files.js';
 import { readSpecFile, runSpecFile } from './runCommand.js';
 import { packageVersion } from './version.js';
 import { positiveNumber, nonNegativeInt, positiveInt } from './cliParsers.js';
+import { backendOption, withBackend } from './webgpu.js';
 
 
 /** A target given on the command line: a name, a JSON object, or a path to a JSON file. */
@@ -59,7 +60,8 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .option('--out <dir>', 'override spec.out (relative to the current directory)')
     .option('--json', 'print a JSON summary on stdout')
     .option('--quiet', 'no progress bar')
-    .action(async (specPath, o) => {
+    .addOption(backendOption())
+    .action(async (specPath, o) => withBackend(o.backend, io.err, async () => {
       const raw = readSpecFile(specPath) as Record<string, unknown>;
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError('spec', raw, 'a JSON object');
       const spec: Record<string, unknown> = { ...raw };
@@ -111,7 +113,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       } finally {
         process.off('SIGINT', onSigint);
       }
-    });
+    }));
 
   program
     .command('metrics')
@@ -125,7 +127,8 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .option('--eps <x>', 'entropic regularisation ε of the Sinkhorn divergence (cost |x−y|²)', positiveNumber('--eps'), 0.01)
     .option('--target <t>', 'target for ksd: a name, a JSON object, or a .json file')
     .option('--json', 'print JSON on stdout')
-    .action((a, b, o) => {
+    .addOption(backendOption())
+    .action(async (a, b, o) => withBackend(o.backend, io.err, () => {
       const wanted = o.metrics.split(',').map((s) => s.trim());
       for (const m of wanted)
         if (!(METRICS as readonly string[]).includes(m)) throw new InputError('--metrics', m, `one of ${METRICS.join(', ')}`);
@@ -169,7 +172,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
         io.out(`kernel ${JSON.stringify(info.kernel)}  n=${mu.n}${nu ? ` m=${nu.n}` : ''} d=${mu.d}\n`);
         for (const [k, v] of Object.entries(out)) io.out(`${k.padEnd(20)} ${v.toPrecision(8)}\n`);
       }
-    });
+    }));
 
   program
     .command('sample')

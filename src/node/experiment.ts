@@ -39,6 +39,8 @@ import { writeFileAtomic } from './files.js';
 import { writeFigure } from './render.js';
 import { packageVersion } from './version.js';
 import type { WorkerTask } from './experimentWorker.js';
+import type { Backend } from './webgpu.js';
+import { probeBackend } from './webgpu.js';
 
 export interface ExperimentRunOptions {
   settings: ExperimentSettings;
@@ -54,6 +56,10 @@ export interface ExperimentRunOptions {
   date?: Date;
   /** Receives renderer warnings (default: ignored). */
   onWarning?: (message: string) => void;
+  /** Receives the backend's one-line messages (default: ignored). */
+  log?: (line: string) => void;
+  /** Where the kernel sums run (default cpu); 'webgpu'/'auto' start a GPU engine in every worker. */
+  backend?: Backend;
 }
 
 export interface ExperimentOutput {
@@ -95,6 +101,8 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
   for (let run = 0; run < s.runs; run++) for (const m of methods) tasks.push({ settings: s, method: m.id, run });
   const workers = Math.max(1, Math.min(o.workers ?? availableParallelism(), tasks.length));
   const tStart = performance.now();
+  const gpu = await probeBackend(o.backend ?? 'cpu', (l) => o.log?.(l));
+  if (gpu.backend === 'webgpu') o.log?.(`measureflow: kernel sums on WebGPU (${gpu.info}), one GPU thread per worker\n`);
 
   // Progress: one bar per method, in steps (paper counting) summed over runs.
   const showBars = (o.progress ?? true) && process.stderr.isTTY && !process.env.CI;
@@ -132,7 +140,7 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
             b.bar!.update(b.done, { runsDone: b.runsDone });
           });
         }
-        const wt: WorkerTask = port ? { ...t, port: port.port2 } : t;
+        const wt: WorkerTask = { ...t, ...(port ? { port: port.port2 } : {}), ...(gpu.backend === 'webgpu' ? { backend: 'webgpu' as const } : {}) };
         try {
           const res = (await pool.run(wt, { ...(port ? { transferList: [port.port2] } : {}), ...(o.signal ? { signal: o.signal } : {}) })) as RunCurve;
           b.runsDone++;
@@ -191,6 +199,7 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
   for (const m of methods) {
     const mine = curves.filter((c) => c.method === m.id);
     timings[`${m.label}: mean time per run`] = mine.reduce((a, c) => a + c.elapsedMs, 0) / mine.length / 1000;
+    timings[`${m.label}: mean time per iteration (ms)`] = mine.reduce((a, c) => a + c.elapsedMs / Math.max(1, c.iterations), 0) / mine.length;
   }
   const tables: ReportTable[] = [
     {
@@ -212,7 +221,7 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
       seeds: `master seed ${s.seed}; per-run seeds ${runSeeds(s).join(', ')}`,
       timings,
       date: (o.date ?? new Date()).toISOString(),
-      extra: { node: process.version, platform: platform(), cpus: cpus().length, workers },
+      extra: { node: process.version, platform: platform(), cpus: cpus().length, workers, backend: gpu.info ? `webgpu (${gpu.info})` : 'cpu' },
     },
   });
   write('index.html', html);

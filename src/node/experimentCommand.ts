@@ -11,6 +11,7 @@ import type { ExperimentOverrides } from '../experiments/index.js';
 import { CONVENTIONS, EXPERIMENT_NAMES, IFT_VARIANTS, LOSS_SAMPLES, resolveSettings, TARGET_SAMPLES } from '../experiments/index.js';
 import { runExperiment } from './experiment.js';
 import { positiveNumber, nonNegativeNumber, nonNegativeInt, positiveInt } from './cliParsers.js';
+import { backendOption } from './webgpu.js';
 
 
 const HELP_AFTER = `
@@ -64,6 +65,7 @@ export function registerExperimentCommand(
     .option('--out <dir>', 'output folder (default out/experiments/NAME)')
     .option('--json', 'print a JSON summary on stdout')
     .option('--quiet', 'no progress bars')
+    .addOption(backendOption())
     .addHelpText('after', HELP_AFTER)
     .action(async (name, o) => {
       const overrides: ExperimentOverrides = {
@@ -101,7 +103,7 @@ export function registerExperimentCommand(
       };
       process.on('SIGINT', onSigint);
       try {
-        const res = await runExperiment({ settings, outDir, workers: o.workers, progress: !o.quiet && !o.json, signal: ac.signal });
+        const res = await runExperiment({ settings, outDir, workers: o.workers, progress: !o.quiet && !o.json, signal: ac.signal, backend: o.backend, log: io.err });
         const total = res.timings['total wall clock']!;
         if (o.json) {
           io.out(
@@ -118,6 +120,7 @@ export function registerExperimentCommand(
           );
         } else {
           io.out(`${name}: ${settings.runs} runs × ${res.curves.length} methods on ${res.workers} workers in ${total.toFixed(1)} s\n`);
+          for (const [k, v] of Object.entries(res.timings)) if (k.includes('per run') || k.includes('per iteration')) io.out(`  ${k}: ${v.toPrecision(4)}\n`);
           const cols = res.table.columns;
           const widths = cols.map((c, j) => Math.max(c.length, ...res.table.rows.map((r) => r[j]!.length)));
           const line = (cells: string[]) => `  ${cells.map((c, j) => c.padEnd(widths[j]!)).join('  ')}\n`;

@@ -7,6 +7,7 @@
  * Without the package or without an adapter, `useBackend` prints one line and keeps the CPU.
  */
 import { Worker } from 'node:worker_threads';
+import { Option } from '@commander-js/extra-typings';
 import { InputError } from '../core/errors.js';
 import { setSumEngine } from '../backend/engine.js';
 import type { SumEngine } from '../backend/engine.js';
@@ -27,7 +28,10 @@ export class WebGpuUnavailable extends Error {
 
 /** Options shared by the WebGPU entry points. */
 export interface WebGpuOptions extends WebGpuSumsOptions {
-  /** Module specifier of the WebGPU implementation (default 'webgpu'); tests use a missing one. */
+  /**
+   * Module specifier of the WebGPU implementation (default: env MEASUREFLOW_WEBGPU_MODULE, else
+   * 'webgpu'); tests name a missing one to exercise the fallback.
+   */
   module?: string;
   /** Flags for Dawn's `create()` (e.g. 'backend=vulkan'). */
   dawnFlags?: string[];
@@ -41,7 +45,7 @@ export function describeAdapter(info: GpuAdapterInfo | undefined): string {
 
 /** Loads the WebGPU implementation and returns its `GPU` object, or throws `WebGpuUnavailable`. */
 export async function loadGpu(o: WebGpuOptions = {}): Promise<Gpu> {
-  const spec = o.module ?? 'webgpu';
+  const spec = o.module ?? process.env.MEASUREFLOW_WEBGPU_MODULE ?? 'webgpu';
   let mod: { create: (flags: string[]) => unknown };
   try {
     mod = (await import(spec)) as typeof mod;
@@ -197,4 +201,43 @@ export async function useBackend(backend: Backend, o: WebGpuOptions & { log?: (l
       await engine.close();
     },
   };
+}
+
+/** The `--backend` option shared by the run, metrics and experiment commands (default cpu). */
+export function backendOption() {
+  return new Option('--backend <b>', 'where kernel sums run: cpu, webgpu (the GPU; falls back to the CPU with a message), auto (the GPU when found)')
+    .choices(BACKENDS)
+    .default('cpu' as Backend);
+}
+
+/**
+ * Runs `fn` with the backend installed (see `useBackend`), then restores the CPU path and stops
+ * the GPU thread. On the GPU, one line on `err` names the adapter.
+ */
+export async function withBackend<T>(backend: Backend, err: (s: string) => void, fn: () => T | Promise<T>): Promise<T> {
+  const be = await useBackend(backend, { log: err });
+  if (be.name === 'webgpu') err(`measureflow: kernel sums on WebGPU (${be.info})\n`);
+  try {
+    return await fn();
+  } finally {
+    await be.close();
+  }
+}
+
+/**
+ * Checks in this thread whether WebGPU works (package, adapter, device) without keeping a
+ * device: 'webgpu' when it does; otherwise one line on `log` and 'cpu'. For callers that start
+ * engines elsewhere (the experiment's worker threads).
+ */
+export async function probeBackend(backend: Backend, log: (s: string) => void): Promise<{ backend: 'cpu' | 'webgpu'; info?: string }> {
+  if (backend === 'cpu') return { backend: 'cpu' };
+  try {
+    const g = await openWebGpu();
+    g.close();
+    return { backend: 'webgpu', info: g.info };
+  } catch (e) {
+    const why = e instanceof WebGpuUnavailable ? e.message : `WebGPU failed to start (${(e as Error).message})`;
+    log(`measureflow: --backend ${backend}: ${why}; using the CPU\n`);
+    return { backend: 'cpu' };
+  }
 }

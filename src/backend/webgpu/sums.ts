@@ -288,6 +288,7 @@ export class WebGpuSums {
 
     const layout = pipeline.getBindGroupLayout(0);
     const acc64 = new Float64Array(rowsPer * W * 2);
+    let thrown: unknown = null;
     try {
       for (let r = 0; r < nR; r++) {
         const i0 = r * rowsPer;
@@ -325,15 +326,17 @@ export class WebGpuSums {
         read.unmap();
         for (let i = 0; i < rows; i++) emit(i0 + i, acc64, i * W * 2);
       }
-    } finally {
-      const oom = await dev.popErrorScope?.();
-      const bad = await dev.popErrorScope?.();
-      const err = oom ?? bad;
-      if (err) {
-        this.pipes.clear();
-        throw new Error(`WebGPU error in ${op} (${ker.kind}, n ${n}, m ${m}, d ${d}): ${err.message}`);
-      }
+    } catch (e) {
+      thrown = e;
     }
+    const oom = await dev.popErrorScope?.();
+    const bad = await dev.popErrorScope?.();
+    const err = oom ?? bad;
+    if (err) {
+      this.pipes.clear();
+      throw new Error(`WebGPU error in ${op} (${ker.kind}, n ${n}, m ${m}, d ${d}): ${err.message}`);
+    }
+    if (thrown) throw thrown;
     return true;
   }
 }
