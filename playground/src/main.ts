@@ -57,6 +57,8 @@ interface Panel {
   stepsPerSec: number;
   running: boolean;
   dirty: boolean;
+  /** Where the run's kernel sums run ('cpu' | 'webgpu') and what the worker said about it. */
+  backend: { name: 'cpu' | 'webgpu'; info: string };
 }
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -66,6 +68,7 @@ function makePanel(id: 'A' | 'B'): Panel {
     id,
     alg: 'mmd-flow',
     worker: null,
+    backend: { name: 'cpu', info: 'CPU' },
     canvas: $<HTMLCanvasElement>(`canvas-${id}`),
     figure: $(`panel-${id}`),
     status: $(`status-${id}`),
@@ -194,6 +197,14 @@ for (const el of controls) {
   });
 }
 
+/** The GPU switch: kernel sums through WebGPU in a GPU worker; disabled without navigator.gpu. */
+const gpuBox = $<HTMLInputElement>('gpu');
+if (!('gpu' in navigator)) {
+  gpuBox.disabled = true;
+  gpuBox.parentElement!.title = 'this browser has no WebGPU (navigator.gpu)';
+}
+gpuBox.addEventListener('change', () => rebuild());
+
 function send(p: Panel, msg: ToWorker): void {
   p.worker?.postMessage(msg);
 }
@@ -252,7 +263,20 @@ function rebuild(): void {
   generation++;
   for (const p of panels) {
     p.worker?.terminate();
-    Object.assign(p, { worker: null, Y: null, X0: null, snap: null, pending: null, history: [], error: null, waiting: null, stepsPerSec: 0, running: false, dirty: true });
+    Object.assign(p, {
+      worker: null,
+      Y: null,
+      X0: null,
+      snap: null,
+      pending: null,
+      history: [],
+      error: null,
+      waiting: null,
+      stepsPerSec: 0,
+      running: false,
+      dirty: true,
+      backend: { name: 'cpu', info: gpuBox.checked ? 'starting the GPU…' : 'CPU' },
+    });
   }
   active = settings.alg2 ? [panels[0]!, panels[1]!] : [panels[0]!];
   panels[0]!.alg = settings.alg;
@@ -280,6 +304,7 @@ function rebuild(): void {
     };
     p.worker = w;
     send(p, { type: 'spf', value: settings.spf });
+    if (gpuBox.checked) send(p, { type: 'backend', gpu: true });
     send(p, { type: 'init', spec: toSpec(settings, p.alg), drawn });
     if (playing) send(p, { type: 'play' });
     showError(p, null);
@@ -327,6 +352,10 @@ function onWorkerMessage(p: Panel, msg: FromWorker): void {
       p.stepsPerSec = msg.stepsPerSec;
       p.running = msg.running;
       addRows(p, msg.rows);
+      break;
+    case 'backend':
+      p.backend = { name: msg.name, info: msg.info };
+      lastStatus = 0;
       break;
     case 'error':
       showError(p, `Step ${msg.t}: ${msg.message}`);
@@ -514,6 +543,14 @@ function refreshStatus(): void {
   const el = $('fps');
   el.textContent = `${fps.toFixed(0)} fps`;
   el.dataset.fps = fps.toFixed(1);
+  // which backend is active, with the particles animated and the frame rate
+  const be = $('backend');
+  const p0 = active[0];
+  if (p0) {
+    const n = (p0.pending ?? p0.snap)?.n ?? 0;
+    be.textContent = `kernel sums: ${p0.backend.name === 'webgpu' ? `GPU (${p0.backend.info})` : p0.backend.info} · ${n} particles · ${fps.toFixed(0)} fps`;
+    be.dataset.backend = p0.backend.name;
+  }
 }
 
 function frame(now: number): void {
@@ -609,6 +646,8 @@ interface Hook {
     waiting: string | null;
     history: MetricRow[];
     X: number[];
+    backend: { name: 'cpu' | 'webgpu'; info: string };
+    gpuCalls: number;
   }[];
   csv(): string;
   svg(): string;
@@ -645,6 +684,8 @@ const hook: Hook = {
       waiting: p.waiting,
       history: p.history.map((r) => ({ ...r })),
       X: p.snap ? Array.from(p.snap.X) : [],
+      backend: { ...p.backend },
+      gpuCalls: (p.pending ?? p.snap)?.gpuCalls ?? 0,
     }));
   },
   csv,
@@ -656,6 +697,8 @@ const hook: Hook = {
 
 // start playing right away when the link says so (?play=1 is not a setting: it is not kept)
 const autoplay = new URLSearchParams(location.search).get('play') === '1';
+// ?gpu=1 ticks the GPU switch (not a setting either)
+if (new URLSearchParams(location.search).get('gpu') === '1' && !gpuBox.disabled) gpuBox.checked = true;
 syncForm();
 writeUrl();
 rebuild();

@@ -14,7 +14,9 @@ export type ToWorker =
   | { type: 'step' }
   | { type: 'spf'; value: number }
   /** The page has drawn the last snapshot: the worker may post the next one. */
-  | { type: 'ack' };
+  | { type: 'ack' }
+  /** Run the kernel sums on the GPU (WebGPU, in a GPU worker) or on the CPU. */
+  | { type: 'backend'; gpu: boolean };
 
 export interface Snapshot {
   type: 'snapshot';
@@ -29,6 +31,8 @@ export interface Snapshot {
   /** Steps per second over the last second of running (0 when paused). */
   stepsPerSec: number;
   running: boolean;
+  /** Kernel sums the GPU answered so far (0 on the CPU backend). */
+  gpuCalls: number;
 }
 
 export type FromWorker =
@@ -42,4 +46,6 @@ export type FromWorker =
       hasEnergy: boolean;
     }
   | Snapshot
-  | { type: 'error'; message: string; t: number };
+  | { type: 'error'; message: string; t: number }
+  /** Where the kernel sums run now; `info` names the adapter, or why the GPU is not used. */
+  | { type: 'backend'; name: 'cpu' | 'webgpu'; info: string };
