@@ -4,7 +4,7 @@
  * scripts/install-lavapipe.sh. Without an adapter these tests fail under CI (env CI set) and
  * when lavapipe is installed; otherwise they are skipped with a loud message.
  */
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -312,6 +312,24 @@ describe('CLI on the GPU', () => {
     // MMD = √MMD² moves by at most that / (2·MMD)
     expect(Math.abs(m1 - m0)).toBeLessThan((3 * WEBGPU_TOLERANCE) / (2 * m0));
   });
+});
+
+describe('experiment on the GPU', () => {
+  it('ift-mixture-100d --backend webgpu (n = m = 200, 6 steps, 1 run) gives the CPU figures and prints time per iteration', async (ctx) => {
+    needGpu(ctx);
+    const dir = mkdtempSync(join(tmpdir(), 'mf-webgpu-exp-'));
+    const args = ['experiment', 'ift-mixture-100d', '--n', '200', '--m', '200', '--steps', '6', '--runs', '1', '--test-size', '200', '--record-every', '2', '--workers', '1', '--quiet', '--json'];
+    const cpu = await cli(...args, '--out', join(dir, 'cpu'));
+    const gpuRun = await cli(...args, '--out', join(dir, 'gpu'), '--backend', 'webgpu');
+    expect(gpuRun.code).toBe(0);
+    expect(gpuRun.err).toMatch(/kernel sums on WebGPU/);
+    const a = JSON.parse(cpu.out).final as { method: string; mean: number }[];
+    const b = JSON.parse(gpuRun.out).final as { method: string; mean: number }[];
+    expect(b.map((x) => x.method)).toEqual(a.map((x) => x.method));
+    // the loss MMD² after 6 steps: GPU sums perturb it by ~1e-6 relative per step
+    for (let k = 0; k < a.length; k++) expect(Math.abs(b[k]!.mean - a[k]!.mean)).toBeLessThan(1e-4 * a[k]!.mean);
+    expect(readFileSync(join(dir, 'gpu', 'index.html'), 'utf8')).toMatch(/mean time per iteration \(ms\)/);
+  }, 240_000);
 });
 
 describe('fallback to the CPU', () => {
