@@ -97,9 +97,25 @@ let torchOk = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' })
 console.log(`\ntorch: ${torchOk ? 'available' : "not available (python3 -c 'import torch' fails): no torch column"}`);
 console.log('\nwitness gradient, Gaussian kernel σ = √d, sources [X; Y] (n + m), times per evaluation:');
 console.log('  d    n = m      webgpu          cpu (1 thread)   torch f32');
+/** Time of one witness-gradient evaluation on the GPU (second run when the first was quick) or on the CPU. */
+async function timeOnce(where: 'gpu' | 'cpu', n: number, d: number, data: ReturnType<typeof problem>): Promise<number> {
+  const ker: Kernel = { kind: 'gaussian', sigma: Math.sqrt(d) };
+  const { S, v } = signedSources(data.X, data.w, data.Y, d);
+  const g = new Float64Array(n * d);
+  const t0 = performance.now();
+  if (where === 'gpu') await gpu.sums.kernelSumGrad(ker, data.X, S, d, v, null, g);
+  else kernelSumGrad(ker, data.X, S, d, v, null, g);
+  return (performance.now() - t0) / 1000;
+}
+
 for (const d of dims) {
-  let prevGpu: { n: number; s: number } | null = null;
-  let prevCpu: { n: number; s: number } | null = null;
+  // calibration at a small size, so the first listed size is skipped too when it would take too long
+  const n0 = d > 10 ? 500 : 2000;
+  const cal = problem(n0, n0, d);
+  await timeOnce('gpu', n0, d, cal); // compiles the pipeline
+  let prevGpu: { n: number; s: number } | null = { n: n0, s: await timeOnce('gpu', n0, d, cal) };
+  let prevCpu: { n: number; s: number } | null = { n: n0, s: await timeOnce('cpu', n0, d, cal) };
+  console.log(`  ${String(d).padEnd(4)} ${`${n0} (cal.)`.padEnd(10)} ${fmt(prevGpu.s).padEnd(15)} ${fmt(prevCpu.s).padEnd(16)} ${torchOk ? '' : '—'}`);
   for (const n of sizes) {
     const predict = (p: { n: number; s: number } | null) => (p ? p.s * (n / p.n) ** 2 : 0);
     const pg = predict(prevGpu);

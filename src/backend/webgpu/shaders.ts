@@ -120,6 +120,27 @@ export function outputWidth(op: SumOp, d: number, p: number): number {
  * invocations per workgroup.
  */
 export function sumShader(op: SumOp, ker: Kernel, d: number, p: number, T: number, WG: number): string {
+  return unrollLoops(sumShaderLoops(op, ker, d, p, T, WG), d, p);
+}
+
+/** Loops over coordinates up to this many are unrolled (constant indices keep private arrays in registers; at d = 100 the unrolled shader took minutes to compile on lavapipe). */
+export const UNROLL_MAX = 16;
+
+/**
+ * Unrolls the single-statement loops over the D coordinates or the P columns into constant-index
+ * statements when D (P) ≤ UNROLL_MAX: compilers keep constant-indexed private arrays in registers
+ * (SSA values), while a dynamic index forces them into scratch memory.
+ */
+function unrollLoops(src: string, d: number, p: number): string {
+  return src.replace(/for \(var (a|c) = 0u; \1 < (D|P); \1\+\+\) \{ ([^{}]*) \}/g, (whole, v: string, bound: string, body: string) => {
+    const count = bound === 'D' ? d : p;
+    if (count > UNROLL_MAX) return whole;
+    const re = new RegExp(`\\b${v}\\b`, 'g');
+    return Array.from({ length: count }, (_, k) => `{ ${body.replace(re, `${k}u`)} }`).join(' ');
+  });
+}
+
+function sumShaderLoops(op: SumOp, ker: Kernel, d: number, p: number, T: number, WG: number): string {
   const rowIns = op === 'stein' ? ['X', 'SX'] : ['X'];
   const srcIns = op === 'stein' ? ['Y', 'SY', 'V'] : op === 'vec' ? ['Y', 'G', 'V'] : ['Y', 'V'];
   const W = outputWidth(op, d, p);

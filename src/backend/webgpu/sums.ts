@@ -308,7 +308,9 @@ export class WebGpuSums {
         for (let c = 0; c < nS; c++) {
           const entries = [{ binding: 0, resource: { buffer: uni, offset: (r * nS + c) * align, size: 32 } }];
           let b = 1;
-          for (const buf of rowBufs) entries.push({ binding: b++, resource: { buffer: buf, offset: 0, size: rows * rowIns[b - 2]!.width * 4 } });
+          rowBufs.forEach((buf, k) => {
+            entries.push({ binding: b++, resource: { buffer: buf, offset: 0, size: rows * rowIns[k]!.width * 4 } });
+          });
           const len = Math.min(srcsPer, m - c * srcsPer);
           srcBufs[c]!.forEach((buf, k) => {
             entries.push({ binding: b++, resource: { buffer: buf, offset: 0, size: len * srcIns[k]!.width * 4 } });
