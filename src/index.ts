@@ -21,6 +21,7 @@ export * from './backend/steinSums.js';
 export * from './backend/steinGrad.js';
 export * from './backend/vectorSums.js';
 export * from './backend/kernelMatrix.js';
+export * from './backend/webgpu/index.js';
 export * from './targets/target.js';
 export * from './targets/gaussian.js';
 export * from './targets/mixture.js';

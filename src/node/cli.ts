@@ -26,6 +26,7 @@ import { isSpaceSpec, runSpaceSpec } from './spaceRun.js';
 import { registerSweepCommand } from './sweep/command.js';
 import { packageVersion } from './version.js';
 import { positiveNumber, nonNegativeInt, positiveInt } from './cliParsers.js';
+import { backendOption, withBackend } from './webgpu.js';
 
 
 /** A target given on the command line: a name, a JSON object, or a path to a JSON file. */
@@ -83,7 +84,8 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .option('--json', 'print a JSON summary on stdout')
     .option('--quiet', 'no progress bar')
     .addHelpText('after', specFieldsHelp())
-    .action(async (specPath, o) => {
+    .addOption(backendOption())
+    .action(async (specPath, o) => withBackend(o.backend, io.err, async () => {
       const raw = readSpecFile(specPath) as Record<string, unknown>;
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError('spec', raw, 'a JSON object');
       const { aliased } = normaliseSpecWords(raw);
@@ -149,7 +151,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       } finally {
         stop.uninstall();
       }
-    });
+    }));
 
   program
     .command('metrics')
@@ -163,7 +165,8 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .option('--eps <x>', 'entropic regularisation ε of the Sinkhorn divergence (cost |x−y|²)', positiveNumber('--eps'), 0.01)
     .option('--target <t>', 'target for ksd: a name, a JSON object, or a .json file')
     .option('--json', 'print JSON on stdout')
-    .action((a, b, o) => {
+    .addOption(backendOption())
+    .action(async (a, b, o) => withBackend(o.backend, io.err, () => {
       const wanted = o.metrics.split(',').map((s) => s.trim());
       for (const m of wanted)
         if (!(METRICS as readonly string[]).includes(m)) throw new InputError('--metrics', m, `one of ${METRICS.join(', ')}`);
@@ -228,7 +231,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
         if (ksdKernel) io.out(`kernel of ksd: ${JSON.stringify(ksdKernel)}${sigmaArg === 'median' && o.kernel !== 'energy' ? ' (median heuristic on a)' : ''}\n`);
         for (const [k, v] of Object.entries(out)) io.out(`${k.padEnd(22)} ${v.toPrecision(8).padEnd(16)} ${units[k]}\n`);
       }
-    });
+    }));
 
   program
     .command('sample')

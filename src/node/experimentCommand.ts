@@ -14,6 +14,7 @@ import { OPEN_EXPERIMENTS, type OpenExperiment, runOpenExperiment } from './open
 import { runSpaceExperiment, SPACE_EXPERIMENTS, type SpaceExperiment } from './spaceRun.js';
 import { onStopSignals, signalExitCode, signalLabel } from './signals.js';
 import { positiveNumber, nonNegativeNumber, nonNegativeInt, positiveInt } from './cliParsers.js';
+import { backendOption } from './webgpu.js';
 
 
 const HELP_AFTER = `
@@ -84,6 +85,7 @@ export function registerExperimentCommand(
     .option('--out <dir>', 'output folder (default out/experiments/NAME)')
     .option('--json', 'print a JSON summary on stdout')
     .option('--quiet', 'no progress bars')
+    .addOption(backendOption())
     .addHelpText('after', HELP_AFTER)
     .action(async (name, o) => {
       if ((SPACE_EXPERIMENTS as readonly string[]).includes(name) || (OPEN_EXPERIMENTS as readonly string[]).includes(name)) {
@@ -142,6 +144,8 @@ export function registerExperimentCommand(
           workers: o.workers,
           progress: !o.quiet && !o.json,
           signal: ac.signal,
+          backend: o.backend,
+          log: io.err,
           onPhase: () => {
             writing = true;
           },
@@ -172,6 +176,7 @@ export function registerExperimentCommand(
           io.out(
             `${name}: ${settings.runs} runs × ${res.curves.length} methods on ${res.workers} workers in ${total.toFixed(1)} s${res.status === 'interrupted' ? ` (interrupted: ${res.tasksDone} of ${res.tasksTotal} (method, run) pairs finished)` : ''}\n`,
           );
+          for (const [k, v] of Object.entries(res.timings)) if (k.includes('per run') || k.includes('per iteration')) io.out(`  ${k}: ${v.toPrecision(4)}\n`);
           const cols = res.table.columns;
           const widths = cols.map((c, j) => Math.max(c.length, ...res.table.rows.map((r) => r[j]!.length)));
           const line = (cells: string[]) => `  ${cells.map((c, j) => c.padEnd(widths[j]!)).join('  ')}\n`;
