@@ -20,7 +20,8 @@ import { registerExperimentCommand } from './experimentCommand.js';
 import { readParticles, writeParticles } from './files.js';
 import { readSpecFile, runSpecFile } from './runCommand.js';
 import { packageVersion } from './version.js';
-import { positiveNumber, nonNegativeInt, positiveInt } from './cliParsers.js';
+import { positiveNumber, nonNegativeInt, positiveInt, PRECISION_HELP, THREADS_HELP, threadsArg } from './cliParsers.js';
+import { withThreads } from './threads.js';
 
 
 /** A target given on the command line: a name, a JSON object, or a path to a JSON file. */
@@ -59,6 +60,8 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .option('--out <dir>', 'override spec.out (relative to the current directory)')
     .option('--json', 'print a JSON summary on stdout')
     .option('--quiet', 'no progress bar')
+    .option('--threads <k>', THREADS_HELP, threadsArg('--threads'))
+    .addOption(new Option('--precision <p>', PRECISION_HELP).choices(['f64', 'f32'] as const))
     .action(async (specPath, o) => {
       const raw = readSpecFile(specPath) as Record<string, unknown>;
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError('spec', raw, 'a JSON object');
@@ -76,11 +79,14 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       };
       process.on('SIGINT', onSigint);
       try {
-        const res = await runSpecFile(spec, {
-          baseDir: dirname(resolve(specPath)),
-          progress: !o.quiet && !o.json,
-          signal,
-          log: o.quiet ? undefined : io.err,
+        const res = await withThreads(o.threads, o.precision, (h) => {
+          if (h && !o.quiet) io.err(`measureflow: kernel sums on ${h.engine.name}\n`);
+          return runSpecFile(spec, {
+            baseDir: dirname(resolve(specPath)),
+            progress: !o.quiet && !o.json,
+            signal,
+            log: o.quiet ? undefined : io.err,
+          });
         });
         const last = res.result.history[res.result.history.length - 1];
         const first = res.result.history[0];
@@ -125,7 +131,9 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .option('--eps <x>', 'entropic regularisation ε of the Sinkhorn divergence (cost |x−y|²)', positiveNumber('--eps'), 0.01)
     .option('--target <t>', 'target for ksd: a name, a JSON object, or a .json file')
     .option('--json', 'print JSON on stdout')
-    .action((a, b, o) => {
+    .option('--threads <k>', THREADS_HELP, threadsArg('--threads'))
+    .addOption(new Option('--precision <p>', PRECISION_HELP).choices(['f64', 'f32'] as const))
+    .action(async (a, b, o) => {
       const wanted = o.metrics.split(',').map((s) => s.trim());
       for (const m of wanted)
         if (!(METRICS as readonly string[]).includes(m)) throw new InputError('--metrics', m, `one of ${METRICS.join(', ')}`);
@@ -149,20 +157,22 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
         '--kernel',
       );
       const out: Record<string, number> = {};
-      for (const m of wanted) {
-        if (m === 'mmd') out.mmd = Math.sqrt(Math.max(0, mmdSquared(kernel, mu, nu!)));
-        else if (m === 'mmd-unbiased') out.mmdSquaredUnbiased = mmdSquaredUnbiased(kernel, mu, nu!);
-        else if (m === 'energy') out.energyDistance = energyDistance(mu, nu!);
-        else if (m === 'w2') out.w2 = w2(mu, nu!);
-        else if (m === 'sinkhorn') out.sinkhornDivergence = sinkhornDivergence(mu, nu!, { eps: o.eps }).divergence;
-        else if (m === 'ksd') {
-          if (!o.target) throw new InputError('--target', undefined, 'a target with a score for ksd (e.g. --target paper-gaussian-2d)');
-          const t = makeTarget(parseTargetArg(o.target, '--target'), '--target');
-          if (!t.score) throw new InputError('--target', o.target, 'a target with a score');
-          if (t.d !== mu.d) throw new InputError('--target', o.target, `a target of dimension ${mu.d}`);
-          out.ksd = Math.sqrt(Math.max(0, ksdSquared(kernel, mu, t.score(mu.X))));
+      await withThreads(o.threads, o.precision, () => {
+        for (const m of wanted) {
+          if (m === 'mmd') out.mmd = Math.sqrt(Math.max(0, mmdSquared(kernel, mu, nu!)));
+          else if (m === 'mmd-unbiased') out.mmdSquaredUnbiased = mmdSquaredUnbiased(kernel, mu, nu!);
+          else if (m === 'energy') out.energyDistance = energyDistance(mu, nu!);
+          else if (m === 'w2') out.w2 = w2(mu, nu!);
+          else if (m === 'sinkhorn') out.sinkhornDivergence = sinkhornDivergence(mu, nu!, { eps: o.eps }).divergence;
+          else if (m === 'ksd') {
+            if (!o.target) throw new InputError('--target', undefined, 'a target with a score for ksd (e.g. --target paper-gaussian-2d)');
+            const t = makeTarget(parseTargetArg(o.target, '--target'), '--target');
+            if (!t.score) throw new InputError('--target', o.target, 'a target with a score');
+            if (t.d !== mu.d) throw new InputError('--target', o.target, `a target of dimension ${mu.d}`);
+            out.ksd = Math.sqrt(Math.max(0, ksdSquared(kernel, mu, t.score(mu.X))));
+          }
         }
-      }
+      });
       const info = { kernel: kernel.kind === 'energy' ? kernel : { ...kernel }, eps: wanted.includes('sinkhorn') ? o.eps : undefined, n: mu.n, m: nu?.n, d: mu.d };
       if (o.json) io.out(`${JSON.stringify({ ...out, ...info })}\n`);
       else {

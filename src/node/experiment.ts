@@ -39,6 +39,7 @@ import { writeFileAtomic } from './files.js';
 import { writeFigure } from './render.js';
 import { packageVersion } from './version.js';
 import type { WorkerTask } from './experimentWorker.js';
+import { resolveThreads } from './threads.js';
 
 export interface ExperimentRunOptions {
   settings: ExperimentSettings;
@@ -46,6 +47,11 @@ export interface ExperimentRunOptions {
   outDir: string;
   /** Worker threads (default: available parallelism, at most the number of tasks). */
   workers?: number;
+  /**
+   * Total threads ('auto': all cores). Each run's kernel sums get max(1, ⌊threads / workers⌋)
+   * threads (src/node/threads.ts); default 1. Results do not depend on it.
+   */
+  threads?: 'auto' | number;
   /** Progress bars on stderr (only on a TTY and outside CI). Default true. */
   progress?: boolean;
   /** Aborts pending and running tasks (Ctrl-C); the promise then rejects and nothing is written. */
@@ -94,6 +100,7 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
   const tasks: ExperimentTask[] = [];
   for (let run = 0; run < s.runs; run++) for (const m of methods) tasks.push({ settings: s, method: m.id, run });
   const workers = Math.max(1, Math.min(o.workers ?? availableParallelism(), tasks.length));
+  const sumThreads = o.threads === undefined ? 1 : Math.max(1, Math.floor(resolveThreads(o.threads, '--threads') / workers));
   const tStart = performance.now();
 
   // Progress: one bar per method, in steps (paper counting) summed over runs.
@@ -132,7 +139,7 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
             b.bar!.update(b.done, { runsDone: b.runsDone });
           });
         }
-        const wt: WorkerTask = port ? { ...t, port: port.port2 } : t;
+        const wt: WorkerTask = { ...t, ...(port ? { port: port.port2 } : {}), ...(sumThreads > 1 ? { sumThreads } : {}) };
         try {
           const res = (await pool.run(wt, { ...(port ? { transferList: [port.port2] } : {}), ...(o.signal ? { signal: o.signal } : {}) })) as RunCurve;
           b.runsDone++;

@@ -10,7 +10,7 @@ import { InputError } from '../core/errors.js';
 import type { ExperimentOverrides } from '../experiments/index.js';
 import { CONVENTIONS, EXPERIMENT_NAMES, IFT_VARIANTS, LOSS_SAMPLES, resolveSettings, TARGET_SAMPLES } from '../experiments/index.js';
 import { runExperiment } from './experiment.js';
-import { positiveNumber, nonNegativeNumber, nonNegativeInt, positiveInt } from './cliParsers.js';
+import { positiveNumber, nonNegativeNumber, nonNegativeInt, positiveInt, threadsArg } from './cliParsers.js';
 
 
 const HELP_AFTER = `
@@ -61,6 +61,11 @@ export function registerExperimentCommand(
     .option('--path-particles <k>', 'particles of run 0 whose paths are drawn (default 10)', nonNegativeInt('--path-particles'))
     .option('--seed <n>', 'master seed (run r uses rng(seed, r))', nonNegativeInt('--seed'))
     .option('--workers <k>', `worker threads (default ${availableParallelism()}: the available parallelism)`, positiveInt('--workers'))
+    .option(
+      '--threads <k>',
+      "total threads: 'auto' (all cores) or a count (default: --workers). Runs go in parallel first; each run's kernel sums get threads ÷ workers threads (so 1 when runs × methods ≥ cores). Results are bit-identical for any count",
+      threadsArg('--threads'),
+    )
     .option('--out <dir>', 'output folder (default out/experiments/NAME)')
     .option('--json', 'print a JSON summary on stdout')
     .option('--quiet', 'no progress bars')
@@ -101,7 +106,7 @@ export function registerExperimentCommand(
       };
       process.on('SIGINT', onSigint);
       try {
-        const res = await runExperiment({ settings, outDir, workers: o.workers, progress: !o.quiet && !o.json, signal: ac.signal });
+        const res = await runExperiment({ settings, outDir, workers: o.workers, ...(o.threads !== undefined ? { threads: o.threads } : {}), progress: !o.quiet && !o.json, signal: ac.signal });
         const total = res.timings['total wall clock']!;
         if (o.json) {
           io.out(

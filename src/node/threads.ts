@@ -75,6 +75,7 @@ export function useThreads(threads: 'auto' | number = 'auto', opts: ThreadsOptio
   const flags = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, count - 1)));
   const workers: Worker[] = [];
   const started: Promise<void>[] = [];
+  const stops: (() => void)[] = [];
   for (let k = 0; k < count - 1; k++) {
     const w = sumWorker({ ready: flags.buffer, index: k });
     w.unref();
@@ -87,6 +88,10 @@ export function useThreads(threads: 'auto' | number = 'auto', opts: ThreadsOptio
             resolve();
           }
         }, 5); // keeps the process alive until the worker is up (the worker itself is unref'd)
+        stops.push(() => {
+          clearInterval(poll);
+          resolve();
+        });
         w.once('error', (e) => {
           clearInterval(poll);
           reject(e);
@@ -113,7 +118,24 @@ export function useThreads(threads: 'auto' | number = 'auto', opts: ThreadsOptio
       if (disposed) return;
       disposed = true;
       setSumEngine(prev);
+      for (const stop of stops) stop();
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };
+}
+
+/**
+ * Runs `fn` with `useThreads(threads, { precision })` installed (after the helpers started)
+ * and disposes it afterwards, also on error. With threads undefined and f64, runs `fn`
+ * as is (the built-in single-threaded path).
+ */
+export async function withThreads<T>(threads: 'auto' | number | undefined, precision: 'f64' | 'f32' | undefined, fn: (h: ThreadsHandle | null) => T | Promise<T>): Promise<T> {
+  if (threads === undefined && (precision ?? 'f64') === 'f64') return fn(null);
+  const h = useThreads(threads ?? 1, { precision: precision ?? 'f64' });
+  try {
+    await h.ready;
+    return await fn(h);
+  } finally {
+    await h.dispose();
+  }
 }
