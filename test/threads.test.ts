@@ -20,6 +20,7 @@ import { rng } from '../src/core/rng.js';
 import { flow } from '../src/flows/flow.js';
 import { runFlow } from '../src/flows/run.js';
 import { KERNEL_KINDS, type Kernel, STEIN_KERNEL_KINDS } from '../src/kernels/kernel.js';
+import { main } from '../src/node/cli.js';
 import { resolveThreads, type ThreadsHandle, useThreads } from '../src/node/threads.js';
 import * as P from '../src/presets/index.js';
 import { gaussianTarget } from '../src/targets/gaussian.js';
@@ -271,5 +272,39 @@ describe.skipIf(!wasmKernelsAvailable())('f32 path: error against f64 within the
     gaussianSumGradWasm(1.4, X, Y, d, v, null, ref, { precision: 'f32' });
     expect(identical(a, ref)).toBe(true);
     expect(identical(b, ref)).toBe(true);
+  }, 60_000);
+});
+
+describe('CLI --threads / --precision', () => {
+  async function cli(...args: string[]) {
+    let out = '';
+    let err = '';
+    const code = await main(['node', 'measureflow', ...args], { out: (s) => void (out += s), err: (s) => void (err += s) });
+    process.exitCode = 0;
+    return { code, out, err };
+  }
+  it('metrics: the same figures with --threads 2 as without; f32 close; bad values named', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'measureflow-threads-cli-'));
+    try {
+      const r = rng(3, 1);
+      const csv = (n: number, shift: number) => ['x,y', ...Array.from({ length: n }, () => `${r.normal() + shift},${r.normal()}`)].join('\n');
+      writeFileSync(join(dir, 'a.csv'), csv(300, 0));
+      writeFileSync(join(dir, 'b.csv'), csv(280, 0.5));
+      const args = ['metrics', join(dir, 'a.csv'), join(dir, 'b.csv'), '--metrics', 'mmd', '--sigma', '1', '--json'];
+      const plain = await cli(...args);
+      const threaded = await cli(...args, '--threads', '2');
+      const f32 = await cli(...args, '--precision', 'f32', '--threads', 'auto');
+      expect(plain.code, plain.err).toBe(0);
+      expect(threaded.code, threaded.err).toBe(0);
+      expect(JSON.parse(threaded.out).mmd).toBe(JSON.parse(plain.out).mmd);
+      expect(f32.code, f32.err).toBe(0);
+      expect(Math.abs(JSON.parse(f32.out).mmd - JSON.parse(plain.out).mmd)).toBeLessThan(1e-4 * JSON.parse(plain.out).mmd);
+      const bad = await cli(...args, '--threads', '0');
+      expect(bad.code).not.toBe(0);
+      expect(bad.err).toMatch(/--threads/);
+      expect(getSumEngine()).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
