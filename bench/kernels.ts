@@ -7,7 +7,7 @@
  *
  * Run as a script, it times one case in this process and prints one JSON line, so that
  * bench/run.ts can read each case's peak memory (maxRSS) from a fresh process:
- *   node --import tsx bench/kernels.ts --case 2 [--backend auto|js] [--reps 5] [--data FILE]
+ *   node --import tsx bench/kernels.ts --case 2 [--backend auto|js] [--reps 5] [--threads T] [--precision f32] [--data FILE]
  * --data writes the case's data (X, Y, w as little-endian float64) for the numpy baseline.
  */
 import { writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { kernelSumGrad, signedSources, WASM_MIN_PAIRS } from '../src/backend/ker
 import { kernelSumGradJs } from '../src/backend/kernelSumsJs.js';
 import { gaussianSumGradWasm, wasmKernelsAvailable, wasmMemoryBytes } from '../src/backend/wasmKernels.js';
 import { rng } from '../src/core/rng.js';
+import { useThreads } from '../src/node/threads.js';
 import type { Kernel } from '../src/kernels/kernel.js';
 
 export interface KernelCase {
@@ -74,15 +75,40 @@ export interface CaseResult {
 }
 
 /** The backend the dispatcher takes for this case, in words (asks the WebAssembly path which distances it used). */
-function backendName(c: KernelCase, backend: 'auto' | 'js'): string {
+function backendName(c: KernelCase, backend: 'auto' | 'js', precision: 'f64' | 'f32'): string {
   if (backend === 'js' || c.n * (c.n + c.m) < WASM_MIN_PAIRS || !wasmKernelsAvailable()) return 'ts';
   const { X, Y, w } = makeData(c);
   const { S, v } = signedSources(X, w, Y, c.d);
-  return `wasm/${gaussianSumGradWasm(c.sigma, X, S, c.d, v, new Float64Array(c.n), null)}`;
+  return `wasm/${gaussianSumGradWasm(c.sigma, X, S, c.d, v, new Float64Array(c.n), null, { precision })}`;
 }
 
-export function runCase(c: KernelCase, opts: { reps: number; warmup?: number; backend?: 'auto' | 'js' }): CaseResult {
+/**
+ * Floating-point operations of one witness-gradient evaluation on the WebAssembly path, by
+ * the kernel's own count per point–source pair (n·(n + m) pairs, no symmetric shortcut):
+ * distance 2d (norms: multiply-add per coordinate) or 3d (direct: subtract, multiply, add),
+ * gradient accumulation 2d, value accumulation 2, exp 24 (fdlibm's reduction and rational
+ * form: 13 multiply/add + 1 divide + 10 for reduction and scaling, counted as 24).
+ */
+export function witnessFlops(c: KernelCase, path: string): number {
+  const perPair = (path.endsWith('norms') ? 2 : 3) * c.d + 2 * c.d + 2 + 24;
+  return c.n * (c.n + c.m) * perPair;
+}
+
+export async function runCase(
+  c: KernelCase,
+  opts: { reps: number; warmup?: number; backend?: 'auto' | 'js'; threads?: number; precision?: 'f64' | 'f32' },
+): Promise<CaseResult> {
   const backend = opts.backend ?? 'auto';
+  const pool = (opts.threads ?? 1) > 1 || opts.precision === 'f32' ? useThreads(opts.threads ?? 1, { precision: opts.precision ?? 'f64' }) : null;
+  await pool?.ready;
+  try {
+    return runCaseNow(c, backend, opts, pool?.engine.name);
+  } finally {
+    await pool?.dispose();
+  }
+}
+
+function runCaseNow(c: KernelCase, backend: 'auto' | 'js', opts: { reps: number; warmup?: number; precision?: 'f64' | 'f32' }, engine: string | undefined): CaseResult {
   const { X, Y, w } = makeData(c);
   const ker: Kernel = { kind: 'gaussian', sigma: c.sigma };
   const grad = new Float64Array(c.n * c.d);
@@ -113,7 +139,7 @@ export function runCase(c: KernelCase, opts: { reps: number; warmup?: number; ba
     msMin: Math.min(...wall),
     cpuMs: median(cpu),
     reps: opts.reps,
-    backend: backendName(c, backend),
+    backend: backendName(c, backend, opts.precision ?? 'f64') + (engine ? ` ${engine}` : ''),
     maxRssBeforeKiB,
     maxRssAfterKiB,
     wasmBytes,
@@ -121,7 +147,7 @@ export function runCase(c: KernelCase, opts: { reps: number; warmup?: number; ba
   };
 }
 
-function main(argv: string[]): void {
+async function main(argv: string[]): Promise<void> {
   const arg = (name: string) => {
     const k = argv.indexOf(name);
     return k >= 0 ? argv[k + 1] : undefined;
@@ -136,7 +162,9 @@ function main(argv: string[]): void {
   }
   const backend = arg('--backend') === 'js' ? 'js' : 'auto';
   const reps = Number(arg('--reps') ?? 5);
-  process.stdout.write(`${JSON.stringify(runCase(c, { reps, backend }))}\n`);
+  const threads = Number(arg('--threads') ?? 1);
+  const precision = arg('--precision') === 'f32' ? 'f32' : 'f64';
+  process.stdout.write(`${JSON.stringify(await runCase(c, { reps, backend, threads, precision }))}\n`);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main(process.argv.slice(2));
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main(process.argv.slice(2));

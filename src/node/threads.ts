@@ -100,7 +100,7 @@ export function useThreads(threads: 'auto' | number = 'auto', opts: ThreadsOptio
     );
   }
   const dead = new Set<number>();
-  workers.forEach((w, k) => w.once('exit', () => dead.add(k)));
+  for (const [k, w] of workers.entries()) w.once('exit', () => dead.add(k));
   const engine = parallelSumEngine(workers, {
     precision: opts.precision ?? 'f64',
     ...(opts.minPairs !== undefined ? { minPairs: opts.minPairs } : {}),
