@@ -18,6 +18,7 @@ export * from './backend/steinSums.js';
 export * from './backend/steinGrad.js';
 export * from './backend/vectorSums.js';
 export * from './backend/kernelMatrix.js';
+export * from './backend/parallel.js';
 export * from './targets/target.js';
 export * from './targets/gaussian.js';
 export * from './targets/mixture.js';

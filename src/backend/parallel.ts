@@ -40,7 +40,7 @@ export interface SumJob {
   readonly hasGrad: boolean;
   readonly r0: number;
   readonly r1: number;
-  /** Float64 arena: the inputs and outputs at the offsets of `layout(job)`. */
+  /** Float64 arena: the inputs and outputs at the offsets of `sumJobLayout(job)`. */
   readonly data: SharedArrayBuffer;
   /** Int32 control words: [0] helpers done, [1] error flag, [2] message length, then the message (UTF-16). */
   readonly ctrl: SharedArrayBuffer;
@@ -49,7 +49,7 @@ export interface SumJob {
 const CTRL_WORDS = 3 + 512;
 
 /** Offset and length (in doubles) of each array of a job in its arena, and the total length. */
-export function layout(j: Pick<SumJob, 'op' | 'n' | 'm' | 'd' | 'p' | 'hasVal' | 'hasGrad'>): { at: Record<string, [number, number]>; end: number } {
+export function sumJobLayout(j: Pick<SumJob, 'op' | 'n' | 'm' | 'd' | 'p' | 'hasVal' | 'hasGrad'>): { at: Record<string, [number, number]>; end: number } {
   const at: Record<string, [number, number]> = {};
   let end = 0;
   const put = (name: string, len: number) => {
@@ -76,7 +76,7 @@ export function layout(j: Pick<SumJob, 'op' | 'n' | 'm' | 'd' | 'p' | 'hasVal' |
 function views(j: SumJob): Record<string, Float64Array> {
   const F = new Float64Array(j.data);
   const out: Record<string, Float64Array> = {};
-  for (const [k, [at, len]] of Object.entries(layout(j).at)) out[k] = F.subarray(at, at + len);
+  for (const [k, [at, len]] of Object.entries(sumJobLayout(j).at)) out[k] = F.subarray(at, at + len);
   return out;
 }
 
@@ -160,7 +160,7 @@ export function parallelSumEngine(helpers: readonly SumHelper[], opts: ParallelE
   }
 
   function run(job: Omit<SumJob, 'r0' | 'r1' | 'data' | 'ctrl'>, fill: (a: Record<string, Float64Array>) => void, use: SumHelper[], b: number[]): Record<string, Float64Array> {
-    const len = layout(job).end;
+    const len = sumJobLayout(job).end;
     if (!arena || arena.byteLength < 8 * len) arena = new SharedArrayBuffer(8 * Math.max(len, 1));
     const full: SumJob = { ...job, r0: 0, r1: job.n, data: arena, ctrl };
     const a = views(full);
