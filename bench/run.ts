@@ -171,7 +171,7 @@ async function main(): Promise<void> {
         const f32 = runOurs(index, 'auto', reps, 1, 'f32');
         const f64T = T > 1 ? runOurs(index, 'auto', reps, T, 'f64') : null;
         const f32T = T > 1 ? runOurs(index, 'auto', reps, T, 'f32') : null;
-        const gf = (r: CaseResult) => witnessFlops(c, r.backend.split(' ')[0]!) / r.ms / 1e6;
+        const gf = (r: CaseResult) => witnessFlops(c, r.backend.split(' ')[0]!) / r.cpuMs / 1e6; // single thread: CPU time, robust to load
         const peak = (r: CaseResult, lanes: number) => (ghz ? `${((100 * gf(r)) / (4 * lanes * ghz)).toFixed(0)}%` : '-');
         const np = npFirst.get(index);
         const agree32 = agreement(f32.checksum, f64.checksum);
@@ -205,7 +205,7 @@ async function main(): Promise<void> {
           tRows,
         ),
       );
-      console.log("GF/s = the kernel's own flop count (bench/kernels.ts witnessFlops) / wall time. peak = GF/s / (clock × flop/cycle of");
+      console.log("GF/s = the kernel's own flop count (bench/kernels.ts witnessFlops) / CPU time of one evaluation. peak = GF/s / (clock × flop/cycle of");
       console.log('128-bit SIMD without FMA: 2 vector adds + 2 vector multiplies per cycle = 8 flop/cycle in f64, 16 in f32);');
       console.log('the exp, loads and stores in the loop keep it well below 100%. f32 err = relative checksum difference to f64.');
       console.log('np = numpy in-place, 1 BLAS thread, OpenBLAS choosing its own kernel (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE unset).');

@@ -106,6 +106,8 @@ describe('threaded kernel sums are bit-identical to the single-threaded path', (
           const ref = reference.get(`${n},${m},${d}`)!;
           expect(Object.keys(got)).toEqual(Object.keys(ref));
           for (const k of Object.keys(ref)) expect(identical(got[k]!, ref[k]!), `${k} (${threads} threads)`).toBe(true);
+          // and the helpers really computed rows (n ≥ 5 rows can be split)
+          if (threads > 1 && n >= 5) expect(h.engine.stats.helperJobs).toBeGreaterThan(0);
         });
       }
     });
@@ -131,6 +133,7 @@ describe('a whole flow is bit-identical with and without threads', () => {
     await h.ready;
     try {
       const threaded = run();
+      expect(h.engine.stats.helperJobs).toBeGreaterThan(100);
       for (let k = 0; k < plain.length; k++) expect(identical(threaded[k]!, plain[k]!), `array ${k}`).toBe(true);
     } finally {
       await h.dispose();

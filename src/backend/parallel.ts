@@ -142,13 +142,19 @@ export interface ParallelEngineOptions {
  * sums when there are no helpers, run on the calling thread through the same row kernels
  * (with `precision`), so results never depend on the thread count.
  */
-export function parallelSumEngine(helpers: readonly SumHelper[], opts: ParallelEngineOptions = {}): SumEngine {
+export interface ParallelSumEngine extends SumEngine {
+  /** Counters since creation: sums split over threads, and row ranges given to helpers. */
+  readonly stats: { splitSums: number; helperJobs: number };
+}
+
+export function parallelSumEngine(helpers: readonly SumHelper[], opts: ParallelEngineOptions = {}): ParallelSumEngine {
   const minPairs = opts.minPairs ?? 65536;
   const precision = opts.precision ?? 'f64';
   const ready = opts.ready ?? (() => true);
   let arena: SharedArrayBuffer | null = null;
   const ctrl = new SharedArrayBuffer(4 * CTRL_WORDS);
   const c = new Int32Array(ctrl);
+  const stats = { splitSums: 0, helperJobs: 0 };
 
   /** The helpers usable for this call and the row boundaries (null: do it all here). */
   function plan(n: number, m: number): { use: SumHelper[]; b: number[] } | null {
@@ -166,6 +172,8 @@ export function parallelSumEngine(helpers: readonly SumHelper[], opts: ParallelE
     const a = views(full);
     fill(a);
     c.fill(0, 0, 3);
+    stats.splitSums++;
+    stats.helperJobs += use.length;
     for (let t = 0; t < use.length; t++) use[t]!.postMessage({ ...full, r0: b[t + 1]!, r1: b[t + 2]! });
     let err: unknown = null;
     try {
@@ -188,6 +196,7 @@ export function parallelSumEngine(helpers: readonly SumHelper[], opts: ParallelE
   }
 
   return {
+    stats,
     name: `threads×${helpers.length + 1}${precision === 'f32' ? '/f32' : ''}`,
     kernelSumGrad(ker, X, Y, d, v, val, grad) {
       const n = X.length / d;

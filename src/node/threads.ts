@@ -9,8 +9,8 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../core/errors.js';
-import { type SumEngine, setSumEngine } from '../backend/engine.js';
-import { parallelSumEngine } from '../backend/parallel.js';
+import { setSumEngine } from '../backend/engine.js';
+import { type ParallelSumEngine, parallelSumEngine } from '../backend/parallel.js';
 
 export interface ThreadsOptions {
   /** `f32`: Gaussian kernel-gradient sums in single precision (about 2× faster, relative error ≈ 1e−6). */
@@ -22,7 +22,7 @@ export interface ThreadsOptions {
 export interface ThreadsHandle {
   /** Threads taking part in each large sum (the calling thread included). */
   readonly threads: number;
-  readonly engine: SumEngine;
+  readonly engine: ParallelSumEngine;
   /** Resolves when every helper thread has started (sums before that use the ready ones). */
   readonly ready: Promise<void>;
   /** Uninstalls the engine (restoring the one installed before) and terminates the helpers. */
