@@ -188,6 +188,8 @@ async function main(): Promise<void> {
           agree32.toExponential(0),
           f64T ? fmt(f64T.ms) : '-',
           f64T ? (f64.ms / f64T.ms).toFixed(2) : '-',
+          f64T?.busiestThreadCpuMs ? fmt(f64T.busiestThreadCpuMs) : '-',
+          f64T?.busiestThreadCpuMs ? (f64.cpuMs / f64T.busiestThreadCpuMs).toFixed(2) : '-',
           f32T ? fmt(f32T.ms) : '-',
           np ? fmt(np.ms) : '-',
           np ? (f64.ms / np.ms).toFixed(2) : '-',
@@ -201,13 +203,15 @@ async function main(): Promise<void> {
       console.log(`\nThreads and precision (${T} threads; CPU clock ${ghz ? `${ghz.toFixed(2)} GHz from /proc/cpuinfo` : 'unknown'}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}):`);
       console.log(
         table(
-          ['case', 'path', 'f64 ms', 'GF/s', 'peak', 'f32 ms', 'GF/s', 'peak', 'f32 err', `f64×${T} ms`, 'speedup', `f32×${T} ms`, 'np ms', 'f64/np', 'f32/np', `f64×${T}/np`, `f32×${T}/np`],
+          ['case', 'path', 'f64 ms', 'GF/s', 'peak', 'f32 ms', 'GF/s', 'peak', 'f32 err', `f64×${T} ms`, 'speedup', 'crit cpu', 'cpu speedup', `f32×${T} ms`, 'np ms', 'f64/np', 'f32/np', `f64×${T}/np`, `f32×${T}/np`],
           tRows,
         ),
       );
       console.log("GF/s = the kernel's own flop count (bench/kernels.ts witnessFlops) / CPU time of one evaluation. peak = GF/s / (clock × flop/cycle of");
       console.log('128-bit SIMD without FMA: 2 vector adds + 2 vector multiplies per cycle = 8 flop/cycle in f64, 16 in f32);');
       console.log('the exp, loads and stores in the loop keep it well below 100%. f32 err = relative checksum difference to f64.');
+      console.log('speedup = f64 wall / threaded wall; crit cpu = CPU time of the busiest thread per call (the critical path;');
+      console.log('10 ms ticks), cpu speedup = single-thread CPU / crit cpu: what the threads give where the cores are free.');
       console.log('np = numpy in-place, 1 BLAS thread, OpenBLAS choosing its own kernel (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE unset).');
       console.log('f64 threaded results are bit-identical to single-threaded (checked on the checksum).');
     }
