@@ -27,7 +27,7 @@ export interface GaussianWasmOptions {
    * When the first n rows of Y are X (as in `signedSources`: S = [X; Y]), compute each kernel
    * value of that n×n block once and use it for both points. Default false: with it, a row's
    * sum also collects terms computed for other rows, in an order that depends on all rows,
-   * so it cannot be split over threads with bit-identical results (see `rows`). About 20%
+   * so it cannot be split over threads with bit-identical results (see `rows`). About 10–20%
    * faster on one thread for the MMD witness; kept for comparison (bench, tests).
    */
   symmetric?: boolean;
