@@ -20,7 +20,9 @@ import { rng } from '../src/core/rng.js';
 import { flow } from '../src/flows/flow.js';
 import { runFlow } from '../src/flows/run.js';
 import { KERNEL_KINDS, type Kernel, STEIN_KERNEL_KINDS } from '../src/kernels/kernel.js';
+import { resolveSettings } from '../src/experiments/index.js';
 import { main } from '../src/node/cli.js';
+import { runExperiment } from '../src/node/experiment.js';
 import { resolveThreads, type ThreadsHandle, useThreads } from '../src/node/threads.js';
 import * as P from '../src/presets/index.js';
 import { gaussianTarget } from '../src/targets/gaussian.js';
@@ -310,4 +312,19 @@ describe('CLI --threads / --precision', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('experiment --threads', () => {
+  it('threads per run = threads ÷ workers; the curves are identical with and without', async () => {
+    const settings = resolveSettings('ift-gaussian-2d', { runs: 1, n: 200, steps: 6, methods: ['ift'] });
+    const dirs = [mkdtempSync(join(tmpdir(), 'mf-thr-a-')), mkdtempSync(join(tmpdir(), 'mf-thr-b-'))];
+    try {
+      const plain = await runExperiment({ settings, outDir: dirs[0]!, workers: 1, progress: false });
+      const threaded = await runExperiment({ settings, outDir: dirs[1]!, workers: 1, threads: 2, progress: false });
+      expect(threaded.curves.map((c) => c.mean)).toEqual(plain.curves.map((c) => c.mean));
+      await expect(runExperiment({ settings, outDir: dirs[1]!, workers: 1, threads: 0, progress: false })).rejects.toThrow(/--threads/);
+    } finally {
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -79,7 +79,9 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       };
       process.on('SIGINT', onSigint);
       try {
+        let sums: string | undefined;
         const res = await withThreads(o.threads, o.precision, (h) => {
+          sums = h?.engine.name;
           if (h && !o.quiet) io.err(`measureflow: kernel sums on ${h.engine.name}\n`);
           return runSpecFile(spec, {
             baseDir: dirname(resolve(specPath)),
@@ -92,7 +94,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
         const first = res.result.history[0];
         if (o.json)
           io.out(
-            `${JSON.stringify({ status: res.diverged ? 'diverged' : res.result.stopped ? 'interrupted' : 'completed', out: res.outDir, files: res.files, steps: res.result.stepsDone, first, last, ms: res.result.elapsedMs })}\n`,
+            `${JSON.stringify({ status: res.diverged ? 'diverged' : res.result.stopped ? 'interrupted' : 'completed', out: res.outDir, files: res.files, steps: res.result.stepsDone, first, last, ms: res.result.elapsedMs, ...(sums ? { sums } : {}) })}\n`,
           );
         else {
           const fmt = (r: typeof last) =>
