@@ -63,7 +63,7 @@ export function registerExperimentCommand(
     .option('--workers <k>', `worker threads (default ${availableParallelism()}: the available parallelism)`, positiveInt('--workers'))
     .option(
       '--threads <k>',
-      "total threads: 'auto' (all cores) or a count (default: --workers). Runs go in parallel first; each run's kernel sums get threads ÷ workers threads (so 1 when runs × methods ≥ cores). Results are bit-identical for any count",
+      "total threads: 'auto' (all cores) or a count (default: one per worker). Runs go in parallel first; each run's kernel sums get threads ÷ workers threads (so 1 when runs × methods ≥ cores). Results are bit-identical for any count",
       threadsArg('--threads'),
     )
     .option('--out <dir>', 'output folder (default out/experiments/NAME)')
