@@ -22,6 +22,7 @@ export * from './backend/steinGrad.js';
 export * from './backend/vectorSums.js';
 export * from './backend/kernelMatrix.js';
 export * from './backend/webgpu/index.js';
+export * from './backend/parallel.js';
 export * from './targets/target.js';
 export * from './targets/gaussian.js';
 export * from './targets/mixture.js';

@@ -25,9 +25,20 @@ import { onStopSignals, signalExitCode, signalLabel } from './signals.js';
 import { isSpaceSpec, runSpaceSpec } from './spaceRun.js';
 import { registerSweepCommand } from './sweep/command.js';
 import { packageVersion } from './version.js';
-import { positiveNumber, nonNegativeInt, positiveInt } from './cliParsers.js';
+import { positiveNumber, nonNegativeInt, positiveInt, PRECISION_HELP, THREADS_HELP, threadsArg } from './cliParsers.js';
+import { withThreads } from './threads.js';
 import { backendOption, withBackend } from './webgpu.js';
 
+
+/**
+ * The kernel-sum engine of a command: `--backend webgpu|auto` (GPU) and `--threads K > 1` (CPU
+ * threads) both install the one engine kernel sums go through, so they are exclusive.
+ */
+function oneEngine(o: { backend: 'cpu' | 'webgpu' | 'auto'; threads?: 'auto' | number }): 'cpu' | 'webgpu' | 'auto' {
+  if (o.backend !== undefined && o.backend !== 'cpu' && o.threads !== undefined && o.threads !== 1)
+    throw new InputError('--threads', o.threads, `1 with --backend ${o.backend} (the GPU backend and CPU threads are alternatives; choose one)`);
+  return o.backend;
+}
 
 /** A target given on the command line: a name, a JSON object, or a path to a JSON file. */
 function parseTargetArg(arg: string, field: string): unknown {
@@ -85,7 +96,9 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .option('--quiet', 'no progress bar')
     .addHelpText('after', specFieldsHelp())
     .addOption(backendOption())
-    .action(async (specPath, o) => withBackend(o.backend, io.err, async () => {
+    .option('--threads <k>', THREADS_HELP, threadsArg('--threads'))
+    .addOption(new Option('--precision <p>', PRECISION_HELP).choices(['f64', 'f32'] as const))
+    .action(async (specPath, o) => withBackend(oneEngine(o), io.err, async () => {
       const raw = readSpecFile(specPath) as Record<string, unknown>;
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError('spec', raw, 'a JSON object');
       const { aliased } = normaliseSpecWords(raw);
@@ -114,18 +127,23 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
         );
       });
       try {
-        const res = await runSpecFile(spec, {
-          baseDir: dirname(resolve(specPath)),
-          progress: !o.quiet && !o.json,
-          signal,
-          log: o.quiet ? undefined : io.err,
+        let sums: string | undefined;
+        const res = await withThreads(o.threads, o.precision, (h) => {
+          sums = h?.engine.name;
+          if (h && !o.quiet) io.err(`measureflow: kernel sums on ${h.engine.name}\n`);
+          return runSpecFile(spec, {
+            baseDir: dirname(resolve(specPath)),
+            progress: !o.quiet && !o.json,
+            signal,
+            log: o.quiet ? undefined : io.err,
+          });
         });
         const last = res.result.history[res.result.history.length - 1];
         const first = res.result.history[0];
         const status = res.diverged ? 'diverged' : res.result.stopped ? 'interrupted' : 'completed';
         if (o.json)
           io.out(
-            `${JSON.stringify({ status, out: res.outDir, files: res.files, steps: res.result.stepsDone, first, last, ms: res.result.elapsedMs, ...(res.diverged ? { error: res.diverged } : {}), ...(res.warnings?.length ? { warnings: res.warnings } : {}) })}\n`,
+            `${JSON.stringify({ status, out: res.outDir, files: res.files, steps: res.result.stepsDone, first, last, ms: res.result.elapsedMs, ...(res.diverged ? { error: res.diverged } : {}), ...(res.warnings?.length ? { warnings: res.warnings } : {}), ...(sums ? { sums } : {}) })}\n`,
           );
         else {
           const fmt = (r: typeof last) =>
@@ -166,7 +184,9 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .option('--target <t>', 'target for ksd: a name, a JSON object, or a .json file')
     .option('--json', 'print JSON on stdout')
     .addOption(backendOption())
-    .action(async (a, b, o) => withBackend(o.backend, io.err, () => {
+    .option('--threads <k>', THREADS_HELP, threadsArg('--threads'))
+    .addOption(new Option('--precision <p>', PRECISION_HELP).choices(['f64', 'f32'] as const))
+    .action(async (a, b, o) => withBackend(oneEngine(o), io.err, async () => {
       const wanted = o.metrics.split(',').map((s) => s.trim());
       for (const m of wanted)
         if (!(METRICS as readonly string[]).includes(m)) throw new InputError('--metrics', m, `one of ${METRICS.join(', ')}`);
@@ -201,20 +221,22 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       const ksdKernel = wanted.includes('ksd') ? kernelOn([mu.X]) : null;
       const out: Record<string, number> = {};
       const units: Record<string, string> = {};
-      for (const m of wanted) {
-        if (m === 'mmd') out.mmd = mmd(mu, nu!, { kernel: pairKernel! });
-        else if (m === 'mmd-unbiased') out.mmdSquaredUnbiased = mmdSquaredUnbiased(mu, nu!, { kernel: pairKernel! });
-        else if (m === 'energy') out.energyDistanceSquared = energyDistanceSquared(mu, nu!);
-        else if (m === 'w2') out.w2 = w2(mu, nu!);
-        else if (m === 'sinkhorn') out.sinkhornDivergence = sinkhornDivergence(mu, nu!, { eps: o.eps }).divergence;
-        else if (m === 'ksd') {
-          if (!o.target) throw new InputError('--target', undefined, 'a target with a score for ksd (e.g. --target paper-gaussian-2d)');
-          const t = makeTarget(parseTargetArg(o.target, '--target'), '--target');
-          if (!t.score) throw new InputError('--target', o.target, 'a target with a score');
-          if (t.d !== mu.d) throw new InputError('--target', o.target, `a target of dimension ${mu.d}`);
-          out.ksd = Math.sqrt(Math.max(0, ksdSquared(mu, t.score(mu.X), { kernel: ksdKernel! })));
+      await withThreads(o.threads, o.precision, () => {
+        for (const m of wanted) {
+          if (m === 'mmd') out.mmd = mmd(mu, nu!, { kernel: pairKernel! });
+          else if (m === 'mmd-unbiased') out.mmdSquaredUnbiased = mmdSquaredUnbiased(mu, nu!, { kernel: pairKernel! });
+          else if (m === 'energy') out.energyDistanceSquared = energyDistanceSquared(mu, nu!);
+          else if (m === 'w2') out.w2 = w2(mu, nu!);
+          else if (m === 'sinkhorn') out.sinkhornDivergence = sinkhornDivergence(mu, nu!, { eps: o.eps }).divergence;
+          else if (m === 'ksd') {
+            if (!o.target) throw new InputError('--target', undefined, 'a target with a score for ksd (e.g. --target paper-gaussian-2d)');
+            const t = makeTarget(parseTargetArg(o.target, '--target'), '--target');
+            if (!t.score) throw new InputError('--target', o.target, 'a target with a score');
+            if (t.d !== mu.d) throw new InputError('--target', o.target, `a target of dimension ${mu.d}`);
+            out.ksd = Math.sqrt(Math.max(0, ksdSquared(mu, t.score(mu.X), { kernel: ksdKernel! })));
+          }
         }
-      }
+      });
       for (const k of Object.keys(out)) units[k] = METRIC_UNITS[k]!;
       const info = {
         ...(pairKernel ? { kernel: { ...pairKernel } } : {}),

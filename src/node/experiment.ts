@@ -43,6 +43,7 @@ import { packageVersion } from './version.js';
 import type { WorkerTask } from './experimentWorker.js';
 import type { Backend } from './webgpu.js';
 import { probeBackend } from './webgpu.js';
+import { resolveThreads } from './threads.js';
 
 export interface ExperimentRunOptions {
   settings: ExperimentSettings;
@@ -50,6 +51,11 @@ export interface ExperimentRunOptions {
   outDir: string;
   /** Worker threads (default: available parallelism, at most the number of tasks). */
   workers?: number;
+  /**
+   * Total threads ('auto': all cores). Each run's kernel sums get max(1, ⌊threads / workers⌋)
+   * threads (src/node/threads.ts); default 1. Results do not depend on it.
+   */
+  threads?: 'auto' | number;
   /** Progress bars on stderr (only on a TTY and outside CI). Default true. */
   progress?: boolean;
   /**
@@ -114,6 +120,8 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
   const tasks: ExperimentTask[] = [];
   for (let run = 0; run < s.runs; run++) for (const m of methods) tasks.push({ settings: s, method: m.id, run });
   const workers = Math.max(1, Math.min(o.workers ?? availableParallelism(), tasks.length));
+  // kernel-sum threads per run: what is left of --threads after the runs took one core each
+  const sumThreads = o.threads === undefined ? 1 : Math.max(1, Math.floor(resolveThreads(o.threads, '--threads') / workers));
   const tStart = performance.now();
   // The output folder is checked and locked before any computing.
   const folder = openOutputFolder(outDir, { field: '--out', command: `measureflow experiment ${s.experiment}` });
@@ -140,7 +148,7 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
   // Every pending task listens to the abort signal.
   if (o.signal) setMaxListeners(tasks.length + 16, o.signal);
   try {
-    return await runAndWrite(o, s, outDir, methods, tasks, workers, tStart, multi, bars, folder, gpu);
+    return await runAndWrite(o, s, outDir, methods, tasks, workers, tStart, multi, bars, folder, { ...gpu, sumThreads });
   } catch (e) {
     folder.abort();
     throw e;
@@ -160,7 +168,7 @@ async function runAndWrite(
   multi: cliProgress.MultiBar | null,
   bars: Bars,
   folder: OutputFolder,
-  gpu: { backend: string; info?: string },
+  gpu: { backend: string; info?: string; sumThreads: number },
 ): Promise<ExperimentOutput> {
   const entry = workerEntry();
   const pool = new Piscina({ filename: entry.filename, execArgv: entry.execArgv, maxThreads: workers, minThreads: workers, idleTimeout: 1000 });
@@ -182,7 +190,7 @@ async function runAndWrite(
             b.bar!.update(b.done, { runsDone: b.runsDone });
           });
         }
-        const wt: WorkerTask = { ...t, ...(port ? { port: port.port2 } : {}), ...(gpu.backend === 'webgpu' ? { backend: 'webgpu' as const } : {}) };
+        const wt: WorkerTask = { ...t, ...(port ? { port: port.port2 } : {}), ...(gpu.backend === 'webgpu' ? { backend: 'webgpu' as const } : {}), ...(gpu.backend !== 'webgpu' && gpu.sumThreads > 1 ? { sumThreads: gpu.sumThreads } : {}) };
         try {
           const res = (await pool.run(wt, { ...(port ? { transferList: [port.port2] } : {}), ...(o.signal ? { signal: o.signal } : {}) })) as RunCurve;
           b.runsDone++;

@@ -13,7 +13,7 @@ import { InterruptedError, runExperiment } from './experiment.js';
 import { OPEN_EXPERIMENTS, type OpenExperiment, runOpenExperiment } from './openExperiments.js';
 import { runSpaceExperiment, SPACE_EXPERIMENTS, type SpaceExperiment } from './spaceRun.js';
 import { onStopSignals, signalExitCode, signalLabel } from './signals.js';
-import { positiveNumber, nonNegativeNumber, nonNegativeInt, positiveInt } from './cliParsers.js';
+import { positiveNumber, nonNegativeNumber, nonNegativeInt, positiveInt, threadsArg } from './cliParsers.js';
 import { backendOption } from './webgpu.js';
 
 
@@ -82,6 +82,11 @@ export function registerExperimentCommand(
     .option('--path-particles <k>', 'particles of run 0 whose paths are drawn (default 10)', nonNegativeInt('--path-particles'))
     .option('--seed <n>', 'master seed (run r uses rng(seed, r))', nonNegativeInt('--seed'))
     .option('--workers <k>', `worker threads (default ${availableParallelism()}: the available parallelism)`, positiveInt('--workers'))
+    .option(
+      '--threads <k>',
+      "total threads: 'auto' (all cores) or a count (default: one per worker). Runs go in parallel first; each run's kernel sums get threads ÷ workers threads (so 1 when runs × methods ≥ cores). Results are bit-identical for any count",
+      threadsArg('--threads'),
+    )
     .option('--out <dir>', 'output folder (default out/experiments/NAME)')
     .option('--json', 'print a JSON summary on stdout')
     .option('--quiet', 'no progress bars')
@@ -142,6 +147,7 @@ export function registerExperimentCommand(
           settings,
           outDir,
           workers: o.workers,
+          ...(o.threads !== undefined ? { threads: o.threads } : {}),
           progress: !o.quiet && !o.json,
           signal: ac.signal,
           backend: o.backend,

@@ -4,3 +4,4 @@ export * from './runCommand.js';
 export * from './render.js';
 export { main, buildProgram } from './cli.js';
 export * from './webgpu.js';
+export * from './threads.js';
