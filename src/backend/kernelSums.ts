@@ -50,7 +50,14 @@ export function kernelSumGrad(
   const m = Y.length / d;
   const engine = getSumEngine();
   if (engine?.kernelSumGrad?.(ker, X, Y, d, v, val, grad)) return;
-  if (ker.kind === 'gaussian' && n * m >= WASM_MIN_PAIRS && gaussianSumGradWasm(ker.sigma, X, Y, d, v, val, grad) !== null) return;
+  // The WebAssembly path scales by 1/σ², which overflows for σ < 1.5e-154: the TypeScript path handles that.
+  if (
+    ker.kind === 'gaussian' &&
+    n * m >= WASM_MIN_PAIRS &&
+    Number.isFinite(1 / (ker.sigma * ker.sigma)) &&
+    gaussianSumGradWasm(ker.sigma, X, Y, d, v, val, grad) !== null
+  )
+    return;
   kernelSumGradJs(ker, X, Y, d, v, val, grad);
 }
 

@@ -33,7 +33,7 @@ export function kernelSumVec(
         const t = X[io + a]! - Y[jo + a]!;
         s += t * t;
       }
-      const kv = v[j]! * (gauss !== 0 ? Math.exp(gauss * s) : kernelProfile(ker, s, d).k);
+      const kv = v[j]! * (gauss !== 0 && gauss !== -Infinity ? Math.exp(gauss * s) : kernelProfile(ker, s, d).k);
       if (kv === 0) continue;
       const go = j * p;
       for (let a = 0; a < p; a++) res[oo + a]! += kv * G[go + a]!;

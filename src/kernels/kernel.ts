@@ -23,17 +23,39 @@ export type Kernel =
 export type KernelKind = Kernel['kind'];
 export const KERNEL_KINDS: readonly KernelKind[] = ['gaussian', 'imq', 'laplace', 'matern32', 'energy'];
 
+/**
+ * Smallest bandwidth σ accepted by `checkKernel`: 1/σ and √3/σ stay finite doubles. Below
+ * about 1.5e-154, 1/σ² overflows; the kernels then form s/σ² as (s/σ)/σ, so k(x, x) = 1 and
+ * far pairs give exactly 0 (never 0/0).
+ */
+export const SIGMA_MIN = 1e-300;
+
+/**
+ * s/σ² for s = |x − y|² ≥ 0 without 0/0 when σ² underflows to 0 (σ < 1.5e-162): (s/σ)/σ,
+ * which is 0 at s = 0 and +∞ (a kernel value of 0) when it overflows, as the exact quotient does.
+ */
+export function scaledSq(s: number, sigma: number): number {
+  return s / sigma / sigma;
+}
+
 /** Kernels with a finite tr ∇ₓ∇ᵧk at x = y, as the Langevin–Stein kernel requires. */
 export const STEIN_KERNEL_KINDS: readonly KernelKind[] = ['gaussian', 'imq', 'matern32'];
 
-/** Validates a kernel description, throwing an `InputError` naming the bad field. */
+/**
+ * Validates a kernel description, throwing an `InputError` naming the bad field: `kind` one of
+ * `KERNEL_KINDS` (case-sensitive: 'Gaussian' or 'rbf' are refused, with the list), σ a finite
+ * number ≥ `SIGMA_MIN` for the kernels that have one, β in range where given.
+ */
 export function checkKernel(k: unknown, field = 'kernel'): Kernel {
   if (typeof k !== 'object' || k === null) throw new InputError(field, k, 'a kernel object like {kind: "gaussian", sigma: 1}');
   const kind = (k as { kind?: unknown }).kind;
   if (typeof kind !== 'string' || !(KERNEL_KINDS as readonly string[]).includes(kind))
     throw new InputError(`${field}.kind`, kind, `one of ${KERNEL_KINDS.join(', ')}`);
   const kk = k as Kernel;
-  if (kk.kind !== 'energy') checkPositive(`${field}.sigma`, kk.sigma);
+  if (kk.kind !== 'energy') {
+    checkPositive(`${field}.sigma`, kk.sigma);
+    if (kk.sigma < SIGMA_MIN) throw new InputError(`${field}.sigma`, kk.sigma, `a bandwidth >= ${SIGMA_MIN} (1/σ must stay a finite double)`);
+  }
   if (kk.kind === 'imq' && kk.beta !== undefined) checkPositive(`${field}.beta`, kk.beta);
   if (kk.kind === 'energy' && kk.beta !== undefined) {
     const b = kk.beta;
@@ -63,9 +85,9 @@ export interface Profile {
 export function kernelValue(ker: Kernel, s: number): number {
   switch (ker.kind) {
     case 'gaussian':
-      return Math.exp(-s / (2 * ker.sigma * ker.sigma));
+      return Math.exp(-0.5 * scaledSq(s, ker.sigma));
     case 'imq':
-      return (1 + s / (ker.sigma * ker.sigma)) ** -(ker.beta ?? 0.5);
+      return (1 + scaledSq(s, ker.sigma)) ** -(ker.beta ?? 0.5);
     case 'laplace':
       return Math.exp(-Math.sqrt(s) / ker.sigma);
     case 'matern32': {
@@ -85,14 +107,16 @@ export function kernelValue(ker: Kernel, s: number): number {
 export function kernelProfile(ker: Kernel, s: number, d: number): Profile {
   switch (ker.kind) {
     case 'gaussian': {
+      // k = 0 terms are 0 even where 1/σ² or s/σ⁴ overflow (0·∞ would give NaN).
       const is2 = 1 / (ker.sigma * ker.sigma);
-      const k = Math.exp(-0.5 * s * is2);
+      const k = Math.exp(-0.5 * scaledSq(s, ker.sigma));
+      if (k === 0) return { k, c: 0, trace: 0 };
       return { k, c: -k * is2, trace: k * (d * is2 - s * is2 * is2) };
     }
     case 'imq': {
       const b = ker.beta ?? 0.5;
       const is2 = 1 / (ker.sigma * ker.sigma);
-      const u = 1 + s * is2;
+      const u = 1 + scaledSq(s, ker.sigma);
       const k = u ** -b;
       const c = (-2 * b * is2 * k) / u;
       const cp = (2 * b * (b + 1) * is2 * is2 * k) / (u * u);
@@ -135,13 +159,14 @@ export function kernelDerivs(ker: Kernel, s: number): { k: number; c: number; cp
   switch (ker.kind) {
     case 'gaussian': {
       const is2 = 1 / (ker.sigma * ker.sigma);
-      const k = Math.exp(-0.5 * s * is2);
+      const k = Math.exp(-0.5 * scaledSq(s, ker.sigma));
+      if (k === 0) return { k, c: 0, cp: 0, cpp: 0 };
       return { k, c: -k * is2, cp: 0.5 * k * is2 * is2, cpp: -0.25 * k * is2 * is2 * is2 };
     }
     case 'imq': {
       const b = ker.beta ?? 0.5;
       const is2 = 1 / (ker.sigma * ker.sigma);
-      const u = 1 + s * is2;
+      const u = 1 + scaledSq(s, ker.sigma);
       const k = u ** -b;
       return {
         k,

@@ -13,7 +13,7 @@ import type { Kernel } from '../kernels/kernel.js';
 import { KERNEL_KINDS, checkKernel } from '../kernels/kernel.js';
 import { ksdSquared } from '../metrics/ksd.js';
 import { energyDistance, mmdSquared, mmdSquaredUnbiased } from '../metrics/mmd.js';
-import { sinkhornDivergence } from '../metrics/sinkhorn.js';
+import { SINKHORN_DEFAULTS, sinkhornDivergence } from '../metrics/sinkhorn.js';
 import { w2 } from '../metrics/w2.js';
 import { TARGET_NAMES, makeTarget } from '../targets/makeTarget.js';
 import { registerExperimentCommand } from './experimentCommand.js';
@@ -38,6 +38,10 @@ function parseTargetArg(arg: string, field: string): unknown {
 }
 
 const METRICS = ['mmd', 'mmd-unbiased', 'energy', 'w2', 'sinkhorn', 'ksd'] as const;
+/** The metrics that use the kernel (and so a bandwidth). */
+const KERNEL_METRICS: readonly string[] = ['mmd', 'mmd-unbiased', 'ksd'];
+/** Exit code of `metrics` when the Sinkhorn iteration did not reach its tolerance. */
+export const EXIT_NOT_CONVERGED = 4;
 
 export function buildProgram(io: { out: (s: string) => void; err: (s: string) => void }): Command {
   const program = new Command()
@@ -123,8 +127,14 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .option('--beta <x>', 'kernel exponent β (imq, energy)', positiveNumber('--beta'))
     .option('--metrics <list>', `comma-separated subset of ${METRICS.join(',')}`, 'mmd,energy,w2,sinkhorn')
     .option('--eps <x>', 'entropic regularisation ε of the Sinkhorn divergence (cost |x−y|²)', positiveNumber('--eps'), 0.01)
+    .option('--sinkhorn-max-iter <n>', 'most Sinkhorn iterations per problem (ε-scaling included)', positiveInt('--sinkhorn-max-iter'), SINKHORN_DEFAULTS.maxIter)
+    .option('--sinkhorn-tol <x>', 'stop when the L1 marginal error of the plan is below this', positiveNumber('--sinkhorn-tol'), SINKHORN_DEFAULTS.tol)
     .option('--target <t>', 'target for ksd: a name, a JSON object, or a .json file')
     .option('--json', 'print JSON on stdout')
+    .addHelpText(
+      'after',
+      `\nExit codes: 0 ok; 2 bad input; ${EXIT_NOT_CONVERGED} the Sinkhorn divergence did not converge within --sinkhorn-max-iter (the value is still printed, with "converged": false in --json and a warning on stderr: raise --sinkhorn-max-iter or --eps).`,
+    )
     .action((a, b, o) => {
       const wanted = o.metrics.split(',').map((s) => s.trim());
       for (const m of wanted)
@@ -136,38 +146,62 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       let sigma: number | undefined;
       if (o.kernel === 'energy' && o.sigma !== undefined)
         throw new InputError('--sigma', o.sigma, 'no bandwidth with --kernel energy (the energy kernel −|x−y| has none)');
+      const usesKernel = wanted.some((m) => KERNEL_METRICS.includes(m));
       if (o.kernel !== 'energy') {
         if (o.sigma === undefined || o.sigma === 'median') {
-          const all = new Float64Array(mu.X.length + (nu?.X.length ?? 0));
-          all.set(mu.X);
-          if (nu) all.set(nu.X, mu.X.length);
-          sigma = medianBandwidth(all, mu.d);
+          // The median heuristic only when a kernel metric needs it (w2/sinkhorn/energy do not).
+          if (usesKernel) {
+            const all = new Float64Array(mu.X.length + (nu?.X.length ?? 0));
+            all.set(mu.X);
+            if (nu) all.set(nu.X, mu.X.length);
+            sigma = medianBandwidth(all, mu.d, 1000, '--sigma');
+          }
         } else sigma = positiveNumber('--sigma')(o.sigma);
       }
-      const kernel: Kernel = checkKernel(
-        o.kernel === 'energy' ? { kind: 'energy', ...(o.beta ? { beta: o.beta } : {}) } : { kind: o.kernel, sigma, ...(o.beta ? { beta: o.beta } : {}) },
-        '--kernel',
-      );
+      const kernel: Kernel | null =
+        usesKernel || sigma !== undefined
+          ? checkKernel(
+              o.kernel === 'energy' ? { kind: 'energy', ...(o.beta ? { beta: o.beta } : {}) } : { kind: o.kernel, sigma, ...(o.beta ? { beta: o.beta } : {}) },
+              o.kernel === 'energy' ? '--kernel' : '--sigma',
+            )
+          : null;
       const out: Record<string, number> = {};
+      let sk: { converged: boolean; iterations: number; marginalError: number; tol: number; maxIter: number } | undefined;
       for (const m of wanted) {
-        if (m === 'mmd') out.mmd = Math.sqrt(Math.max(0, mmdSquared(kernel, mu, nu!)));
-        else if (m === 'mmd-unbiased') out.mmdSquaredUnbiased = mmdSquaredUnbiased(kernel, mu, nu!);
+        if (m === 'mmd') out.mmd = Math.sqrt(Math.max(0, mmdSquared(kernel!, mu, nu!)));
+        else if (m === 'mmd-unbiased') out.mmdSquaredUnbiased = mmdSquaredUnbiased(kernel!, mu, nu!);
         else if (m === 'energy') out.energyDistance = energyDistance(mu, nu!);
         else if (m === 'w2') out.w2 = w2(mu, nu!);
-        else if (m === 'sinkhorn') out.sinkhornDivergence = sinkhornDivergence(mu, nu!, { eps: o.eps }).divergence;
+        else if (m === 'sinkhorn') {
+          const r = sinkhornDivergence(mu, nu!, { eps: o.eps, maxIter: o.sinkhornMaxIter, tol: o.sinkhornTol });
+          out.sinkhornDivergence = r.divergence;
+          sk = { converged: r.converged, iterations: r.iterations, marginalError: r.marginalError, tol: o.sinkhornTol, maxIter: o.sinkhornMaxIter };
+        }
         else if (m === 'ksd') {
           if (!o.target) throw new InputError('--target', undefined, 'a target with a score for ksd (e.g. --target paper-gaussian-2d)');
           const t = makeTarget(parseTargetArg(o.target, '--target'), '--target');
           if (!t.score) throw new InputError('--target', o.target, 'a target with a score');
           if (t.d !== mu.d) throw new InputError('--target', o.target, `a target of dimension ${mu.d}`);
-          out.ksd = Math.sqrt(Math.max(0, ksdSquared(kernel, mu, t.score(mu.X))));
+          out.ksd = Math.sqrt(Math.max(0, ksdSquared(kernel!, mu, t.score(mu.X))));
         }
       }
-      const info = { kernel: kernel.kind === 'energy' ? kernel : { ...kernel }, eps: wanted.includes('sinkhorn') ? o.eps : undefined, n: mu.n, m: nu?.n, d: mu.d };
+      const info = { kernel: kernel ? { ...kernel } : undefined, eps: wanted.includes('sinkhorn') ? o.eps : undefined, sinkhorn: sk, n: mu.n, m: nu?.n, d: mu.d };
       if (o.json) io.out(`${JSON.stringify({ ...out, ...info })}\n`);
       else {
-        io.out(`kernel ${JSON.stringify(info.kernel)}  n=${mu.n}${nu ? ` m=${nu.n}` : ''} d=${mu.d}\n`);
-        for (const [k, v] of Object.entries(out)) io.out(`${k.padEnd(20)} ${v.toPrecision(8)}\n`);
+        io.out(`${kernel ? `kernel ${JSON.stringify(info.kernel)}  ` : ''}n=${mu.n}${nu ? ` m=${nu.n}` : ''} d=${mu.d}\n`);
+        for (const [k, v] of Object.entries(out)) {
+          const note =
+            k === 'sinkhornDivergence' && sk
+              ? `  (${sk.converged ? 'converged' : 'NOT CONVERGED'}: ${sk.iterations} iterations, marginal error ${sk.marginalError.toExponential(2)})`
+              : '';
+          io.out(`${k.padEnd(20)} ${v.toPrecision(8)}${note}\n`);
+        }
+      }
+      if (sk && !sk.converged) {
+        io.err(
+          `measureflow: warning: the Sinkhorn divergence did not converge: marginal error ${sk.marginalError.toExponential(2)} > --sinkhorn-tol ${sk.tol} after ${sk.iterations} iterations (eps = ${o.eps}); the value is not reliable — raise --sinkhorn-max-iter or --eps (exit code ${EXIT_NOT_CONVERGED})\n`,
+        );
+        process.exitCode = EXIT_NOT_CONVERGED;
       }
     });
 
