@@ -314,9 +314,20 @@ function solve(mu: ParticleMeasure, nu: ParticleMeasure, o: Resolved, symmetric 
   }
   if (used === 'log') st = logLoop(P, o, stages, symmetric, st);
   const f = st.f;
-  const g = symmetric ? st.f : st.g;
+  let g = symmetric ? st.f : st.g;
   if (!symmetric) fillZeroWeightPotentials(P, eps, f, g);
-  const ev = evaluate(P, eps, f, g);
+  let ev = evaluate(P, eps, f, g);
+  if (!st.converged || !Number.isFinite(ev.objective) || !Number.isFinite(ev.marginalError)) {
+    // Stopped early: potentials that are not each other's c-transforms at ε can make the plan
+    // overflow. g ← T_a(f) makes every column exact (Pᵢⱼ ≤ bⱼ), so the reported plan, cost and
+    // dual value (a lower bound on OT_ε) are finite; the marginal error is the rows' alone.
+    const gc = cTransformColumns(P, eps, f);
+    const ev2 = evaluate(P, eps, f, gc);
+    if (!Number.isFinite(ev.objective) || !Number.isFinite(ev.marginalError) || ev2.marginalError <= ev.marginalError) {
+      g = gc;
+      ev = ev2;
+    }
+  }
   return {
     cost: ev.cost,
     objective: ev.objective,
@@ -738,6 +749,30 @@ function fillZeroWeightPotentials(P: Problem, eps: number, f: Float64Array, g: F
     for (let j = 0; j < m; j++) if (b[j]! > 0) s += Math.exp(lb[j]! + (g[j]! - buf[off + j]!) * inv - mx);
     f[i] = -eps * (mx + Math.log(s));
   }
+}
+
+/** gⱼ = −ε log Σᵢ aᵢ exp((fᵢ − Cᵢⱼ)/ε) for every j, by a running-max log-sum-exp down the columns. */
+function cTransformColumns(P: Problem, eps: number, f: Float64Array): Float64Array {
+  const { n, m, a, la, row } = P;
+  const inv = 1 / eps;
+  const mx = new Float64Array(m).fill(-Infinity);
+  const sm = new Float64Array(m);
+  for (let i = 0; i < n; i++) {
+    if (a[i] === 0) continue;
+    const { buf, off } = row(i);
+    const fa = la[i]! + f[i]! * inv;
+    for (let j = 0; j < m; j++) {
+      const t = fa - buf[off + j]! * inv;
+      const c = mx[j]!;
+      if (t > c) {
+        sm[j] = sm[j]! * Math.exp(c - t) + 1;
+        mx[j] = t;
+      } else sm[j]! += Math.exp(t - c);
+    }
+  }
+  const g = new Float64Array(m);
+  for (let j = 0; j < m; j++) g[j] = -eps * (mx[j]! + Math.log(sm[j]!));
+  return g;
 }
 
 /** The plan P(f, g) at ε: ⟨C, P⟩, the dual objective and the L1 marginal error, from exponentials. */

@@ -20,7 +20,9 @@ import { registerExperimentCommand } from './experimentCommand.js';
 import { readParticles, writeParticles } from './files.js';
 import { readSpecFile, runSpecFile } from './runCommand.js';
 import { packageVersion } from './version.js';
-import { positiveNumber, nonNegativeInt, positiveInt } from './cliParsers.js';
+import { positiveNumber, nonNegativeInt, positiveInt, seedInt } from './cliParsers.js';
+import { checkArrayBudget } from '../core/limits.js';
+import { totalmem } from 'node:os';
 
 
 /** A target given on the command line: a name, a JSON object, or a path to a JSON file. */
@@ -57,7 +59,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .description('run a flow described by a JSON spec (see README: "The run spec"); writes result.json, particles.csv/.npy, history.csv')
     .argument('<spec>', 'path of the JSON spec')
     .option('--steps <n>', 'override spec.steps', nonNegativeInt('--steps'))
-    .option('--seed <n>', 'override spec.seed', nonNegativeInt('--seed'))
+    .option('--seed <n>', 'override spec.seed (an integer in [0, 4294967295])', seedInt('--seed'))
     .option('--tau <x>', 'override spec.tau', positiveNumber('--tau'))
     .option('--eta <x>', 'override spec.eta', positiveNumber('--eta'))
     .option('--out <dir>', 'override spec.out (relative to the current directory)')
@@ -211,11 +213,12 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .argument('<target>', 'a name, a JSON object like \'{"name":"gaussian","mean":[0,0],"cov":[[1,0.5],[0.5,2]]}\', or a .json file')
     .requiredOption('-n, --n <n>', 'number of samples', positiveInt('--n'))
     .requiredOption('-o, --out <file>', 'output file (.csv, .npy or .json)')
-    .option('--seed <n>', 'seed', nonNegativeInt('--seed'), 0)
+    .option('--seed <n>', 'seed, an integer in [0, 4294967295]', seedInt('--seed'), 0)
     .option('--json', 'print a JSON summary on stdout')
     .action((targetArg, o) => {
       const t = makeTarget(parseTargetArg(targetArg, 'target'), 'target');
       if (!t.sample) throw new InputError('target', targetArg, 'a target with an exact sampler');
+      checkArrayBudget('--n', o.n, t.d, totalmem());
       const X = t.sample(rng(o.seed, 0), o.n);
       writeParticles(o.out, particleMeasure(X, t.d));
       if (o.json) io.out(`${JSON.stringify({ out: resolve(o.out), n: o.n, d: t.d, seed: o.seed })}\n`);

@@ -31,3 +31,11 @@ export const positiveInt = (flag: string) => (v: string) => {
   if (x < 1) throw new InvalidArgumentError(`${flag} must be an integer >= 1 (got '${v}')`);
   return x;
 };
+
+/** A seed: an integer in [0, 2³² − 1] (the generator's seed space). */
+export const seedInt = (flag: string) => (v: string) => {
+  const x = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(x) || x > 2 ** 32 - 1)
+    throw new InvalidArgumentError(`${flag} must be an integer in [0, 4294967295] (got '${v}')`);
+  return x;
+};
