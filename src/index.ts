@@ -1,8 +1,11 @@
 /**
  * measureflow — gradient flows of probability measures on weighted particles.
- * A flow = space × energy × geometry + time discretization (MATH.md §1); the named
+ * A flow = space × energy × geometry + time discretization (docs/math.md §1); the named
  * algorithms are presets. This is the numerical core: nothing here imports `node:*`,
- * so it runs unchanged in a browser. Node-only helpers live in `measureflow/node`.
+ * so it runs unchanged in a browser. Node-only helpers live in `measureflow/node`; the run
+ * spec (zod schema, spec → flow) in `measureflow/spec`; the Vega-Lite figure specs in
+ * `measureflow/plot`. Keeping those out of this entry keeps a browser bundle of the core small
+ * (`npm run bundle-size`).
  */
 export * from './core/errors.js';
 export * from './core/validate.js';
@@ -27,6 +30,7 @@ export * from './targets/samples.js';
 export * from './targets/score.js';
 export * from './targets/paper.js';
 export * from './targets/makeTarget.js';
+export type { CovarianceInput } from './targets/parse.js';
 export * from './metrics/mmd.js';
 export * from './metrics/ksd.js';
 export * from './metrics/w2.js';
@@ -49,7 +53,10 @@ export * from './flows/flow.js';
 export * from './flows/run.js';
 export * from './flows/closedForm.js';
 export * from './presets/index.js';
-export * from './spec/schema.js';
-export * from './spec/build.js';
-export * from './plot/index.js';
+export * from './presets/catalog.js';
 export * as experiments from './experiments/index.js';
+export * from './spaces/gaussian/index.js';
+export * from './spaces/graph/index.js';
+export * from './backend/steinMatrix.js';
+export * from './geometries/rejuvenate.js';
+export * from './energies/phiDivergence.js';

@@ -29,7 +29,7 @@ describe('measureflow CLI', () => {
     const m = JSON.parse(r.out);
     expect(m.mmd).toBeGreaterThan(0);
     expect(m.w2).toBeGreaterThan(0.5); // means differ by (1, 1): W₂ ≥ |Δmean| = √2 up to sampling noise
-    expect(m.energyDistance).toBeGreaterThan(0);
+    expect(m.energyDistanceSquared).toBeGreaterThan(0);
     expect(m.sinkhornDivergence).toBeGreaterThan(0);
     const self = JSON.parse((await cli('metrics', a, a, '--json', '--metrics', 'mmd,w2')).out);
     expect(self.mmd).toBeLessThan(1e-6);
@@ -39,7 +39,7 @@ describe('measureflow CLI', () => {
   it('run writes every documented output, and the result loads', async () => {
     const spec = {
       algorithm: 'mmd-flow',
-      kernel: { type: 'gaussian', sigma: 1 },
+      kernel: { kind: 'gaussian', sigma: 1 },
       target: { name: 'paper-gaussian-2d', m: 40 },
       init: { name: 'gaussian', mean: [2, 2], n: 40 },
       tau: 1,
@@ -53,14 +53,14 @@ describe('measureflow CLI', () => {
     expect(r.code).toBe(0);
     const files = readdirSync(join(dir, 'out1')).sort();
     expect(files).toEqual(
-      ['history.csv', 'history.png', 'history.svg', 'particles.csv', 'particles.png', 'particles.svg', 'positions.npy', 'result.json', 'weights.npy'].sort(),
+      ['history.csv', 'history.png', 'history.svg', 'init-weights.npy', 'init.npy', 'particles.csv', 'particles.png', 'particles.svg', 'positions.npy', 'result.json', 'target.npy', 'weights.npy'].sort(),
     );
     const res = JSON.parse(readFileSync(join(dir, 'out1', 'result.json'), 'utf8'));
     expect(res.status).toBe('completed');
     expect(res.positions).toHaveLength(40);
     expect(res.weights).toHaveLength(40);
     expect(res.history.map((h: { step: number }) => h.step)).toEqual([0, 5, 10, 15, 20]);
-    expect(res.spec.kernel).toEqual({ type: 'gaussian', sigma: 1 });
+    expect(res.spec.kernel).toEqual({ kind: 'gaussian', sigma: 1 });
     expect(res.spec.seed).toBe(0);
     expect(typeof res.measureflow).toBe('string');
     expect(res.history[4].energy).toBeLessThan(res.history[0].energy);

@@ -1,5 +1,5 @@
 /**
- * Energies (MATH.md §3): every ∇ξ and every ξ is checked against finite differences of the
+ * Energies (docs/math.md §3): every ∇ξ and every ξ is checked against finite differences of the
  * energy value F (positions along seeded random directions, weights along zero-sum
  * directions), and against independent reference formulas where one exists.
  */
@@ -317,7 +317,7 @@ describe('energy values against independent formulas', () => {
     const mu = randomMeasure(r, 8, 2, 1.3);
     for (const kernel of [{ kind: 'gaussian', sigma: 0.9 }, { kind: 'imq', sigma: 1.1, beta: 0.7 }, { kind: 'matern32', sigma: 1 }] as Kernel[]) {
       const E = ksdEnergy({ kernel, target: t });
-      expect(F(E, mu)).toBeCloseTo(0.5 * ksdSquared(kernel, mu, t.score(mu.X)), 12);
+      expect(F(E, mu)).toBeCloseTo(0.5 * ksdSquared(mu, t.score(mu.X), { kernel }), 12);
       const Z = randomMeasure(r, 3, 2).X;
       const xi = E.evaluate(mu, { xi: true, at: Z }).xi!;
       const ref = steinKernelSum(kernel, Z, t.score(Z), mu.X, t.score(mu.X), 2, mu.w);
@@ -387,21 +387,21 @@ describe('energy values against independent formulas', () => {
   });
 });
 
-describe('MMD is a metric for a characteristic kernel (MATH.md §7)', () => {
+describe('MMD is a metric for a characteristic kernel (docs/math.md §9)', () => {
   it('MMD(µ, µ) = 0, symmetric, triangle inequality, > 0 for µ ≠ ν; √(2·F) of the energy is the MMD', () => {
     const r = rng(24);
     const kernel: Kernel = { kind: 'gaussian', sigma: 0.9 };
     const ms = [0, 1, 2, 3].map(() => randomMeasure(r, 5, 2));
     for (const a of ms) {
-      expect(mmd(kernel, a, a)).toBeLessThan(1e-7);
+      expect(mmd(a, a, { kernel })).toBeLessThan(1e-7);
       for (const b of ms) {
-        expect(mmd(kernel, a, b)).toBeCloseTo(mmd(kernel, b, a), 14);
-        if (a !== b) expect(mmd(kernel, a, b)).toBeGreaterThan(1e-3);
-        for (const c of ms) expect(mmd(kernel, a, c)).toBeLessThanOrEqual(mmd(kernel, a, b) + mmd(kernel, b, c) + 1e-12);
+        expect(mmd(a, b, { kernel })).toBeCloseTo(mmd(b, a, { kernel }), 14);
+        if (a !== b) expect(mmd(a, b, { kernel })).toBeGreaterThan(1e-3);
+        for (const c of ms) expect(mmd(a, c, { kernel })).toBeLessThanOrEqual(mmd(a, b, { kernel }) + mmd(b, c, { kernel }) + 1e-12);
       }
     }
     const E = mmdEnergy({ kernel, Y: ms[1]!.X, d: 2, yWeights: ms[1]!.w });
-    expect(Math.sqrt(2 * F(E, ms[0]!))).toBeCloseTo(mmd(kernel, ms[0]!, ms[1]!), 12);
+    expect(Math.sqrt(2 * F(E, ms[0]!))).toBeCloseTo(mmd(ms[0]!, ms[1]!, { kernel }), 12);
   });
 });
 

@@ -55,7 +55,7 @@ function checkSvg(svg: string): void {
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 describe('experiment settings', () => {
-  it('defaults follow MATH.md §8', () => {
+  it('defaults follow docs/experiments.md', () => {
     const g = resolveSettings('ift-gaussian-2d') as IftSettings;
     expect(g).toMatchObject({ n: 100, m: 100, sigma: 10, tau: 50, eta: 0.1, steps: 6000, noiseLevel: 10, noiseUntil: 3000, variant: 'pgd', convention: 'paper', targetSamples: 'fixed' });
     expect(g.methods).toEqual(['mmd-flow', 'mmd-flow-noise', 'ift', 'wfr']);

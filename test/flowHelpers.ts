@@ -72,7 +72,7 @@ export function sum(a: ArrayLike<number>): number {
   return s;
 }
 
-/** k(x, y) written out from the kernel formulas of MATH.md §2 (independent of src/kernels). */
+/** k(x, y) written out from the kernel formulas of docs/math.md §2 (independent of src/kernels). */
 export function kernelRef(ker: Kernel, x: ArrayLike<number>, y: ArrayLike<number>): number {
   let s = 0;
   for (let a = 0; a < x.length; a++) s += (x[a]! - y[a]!) ** 2;

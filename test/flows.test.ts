@@ -1,5 +1,5 @@
 /**
- * The flow layer (MATH.md §4–§5, §7): closed forms (MMD–MMD / Fisher-Rao flow, IFT decay),
+ * The flow layer (docs/math.md §4–§5, §9): closed forms (MMD–MMD / Fisher-Rao flow, IFT decay),
  * energy dissipation for every valid energy × geometry pair, invariants of the weights,
  * the exact MMD step's KKT conditions, the PGD step against an independent projection,
  * rejection of invalid combinations, purity and reproducibility of `step` and `runFlow`.
@@ -53,7 +53,7 @@ function iterate(cfg: FlowConfig, mu0: ParticleMeasure, steps: number, seed = 0)
   return { states, infos, final: s };
 }
 
-describe('MMD–MMD flow = Fisher-Rao flow of the inclusive KL (MATH.md §7): µ_t = e^{−t}µ₀ + (1 − e^{−t})π', () => {
+describe('MMD–MMD flow = Fisher-Rao flow of the inclusive KL (docs/math.md §9): µ_t = e^{−t}µ₀ + (1 − e^{−t})π', () => {
   const mu0 = randomMeasure(rng(101), 5, d, 1, 1, true);
   const Y = rng(102).fillNormal(new Float64Array(5 * d)).map((v) => v + 1);
   const { mu, target } = unionOfSupports(mu0, Y);
@@ -86,9 +86,9 @@ describe('MMD–MMD flow = Fisher-Rao flow of the inclusive KL (MATH.md §7): µ
   it('MMD(µ_k, π) = (1 + η)^{−k}·MMD(µ₀, π) → e^{−t}MMD(µ₀, π)', () => {
     const eta = 0.05;
     const { states } = iterate(P.fisherRao({ kernel: gauss, target: { Y, d }, eta }), mu, 20);
-    const m0 = mmd(gauss, mu, targetMeasure);
+    const m0 = mmd(mu, targetMeasure, { kernel: gauss });
     for (const [k, s] of states.entries()) {
-      const mk = mmd(gauss, s.mu, targetMeasure);
+      const mk = mmd(s.mu, targetMeasure, { kernel: gauss });
       expect(Math.abs(mk - (1 + eta) ** -k * m0)).toBeLessThan(1e-8);
       // and within the O(η) discretisation error of the continuous rate
       expect(Math.abs(mk / m0 - Math.exp(-k * eta))).toBeLessThanOrEqual(k * eta * eta);
@@ -132,7 +132,7 @@ describe('IFT decay (IFT paper Thm 3.5): ½MMD²(µ_t, π) ≤ e^{−2βt}·½MM
   }
 });
 
-/** The energy × geometry table of MATH.md §4–5 that must dissipate F for small steps. */
+/** The energy × geometry table of docs/math.md §4–5 that must dissipate F for small steps. */
 interface Pair {
   name: string;
   cfg: () => FlowConfig;
@@ -221,7 +221,7 @@ const pairs: Pair[] = [
   { name: 'mckean-vlasov × W', cfg: () => ({ space: 'P', energy: mvE(), transport: { kind: 'wasserstein' }, tau: 0.02 }), mu0: cloud(14) },
 ];
 
-describe('every valid energy × geometry pair dissipates F for small steps (MATH.md §7)', () => {
+describe('every valid energy × geometry pair dissipates F for small steps (docs/math.md §9)', () => {
   for (const p of pairs) {
     it(p.name, () => {
       const cfg = p.cfg();
@@ -256,7 +256,7 @@ describe('every valid energy × geometry pair dissipates F for small steps (MATH
   });
 });
 
-describe('dissipation identity d/dt F = −‖ξ‖²_K (MATH.md §7): (F(µ¹) − F(µ⁰))/h → −(the geometry’s norm) as h → 0', () => {
+describe('dissipation identity d/dt F = −‖ξ‖²_K (docs/math.md §9): (F(µ¹) − F(µ⁰))/h → −(the geometry’s norm) as h → 0', () => {
   // 5 well-separated particles, σ = 0.7: K is well conditioned, so K⁻¹ξ is moderate and the
   // small MMD steps stay in the interior of the simplex / orthant.
   const kernel: Kernel = { kind: 'gaussian', sigma: 0.7 };
@@ -321,7 +321,7 @@ describe('dissipation identity d/dt F = −‖ξ‖²_K (MATH.md §7): (F(µ¹) 
   }
 });
 
-describe('steps against independent formulas (MATH.md §5)', () => {
+describe('steps against independent formulas (docs/math.md §5)', () => {
   const mu = randomMeasure(rng(16), 6, d);
   const E = mmdE();
   /** The witness ξ(xᵢ) and ∇ξ(xᵢ) by dense reference formulas. */

@@ -4,7 +4,7 @@ import { mmdEnergy } from '../src/energies/mmd.js';
 import { flow } from '../src/flows/flow.js';
 import { kernelValue } from '../src/kernels/kernel.js';
 
-// Options that reproduce the IFT authors' code (MATH.md §8), checked against hand formulas.
+// Options that reproduce the IFT authors' code (docs/math.md §7), checked against hand formulas.
 const d = 2;
 const n = 7;
 const m = 9;

@@ -3,7 +3,7 @@ import { particleMeasure } from '../src/core/measure.js';
 import { rng } from '../src/core/rng.js';
 import { type Kernel, kernelValue } from '../src/kernels/kernel.js';
 import { effectiveSampleSize, ksdSquared } from '../src/metrics/ksd.js';
-import { energyDistance, mmd, mmdSquared, mmdSquaredUnbiased } from '../src/metrics/mmd.js';
+import { energyDistanceSquared, mmd, mmdSquared, mmdSquaredUnbiased } from '../src/metrics/mmd.js';
 import { gaussianTarget } from '../src/targets/gaussian.js';
 
 const r = rng(21);
@@ -47,23 +47,23 @@ const kernels: Kernel[] = [
 describe('MMD', () => {
   for (const k of kernels) {
     it(`${k.kind}: equals the direct formula, is symmetric, zero on identical measures`, () => {
-      const v = mmdSquared(k, mu, nu);
+      const v = mmdSquared(mu, nu, { kernel: k });
       expect(v).toBeCloseTo(directMmd2(k, mu, nu), 12);
       expect(v).toBeGreaterThan(0);
-      expect(mmdSquared(k, nu, mu)).toBeCloseTo(v, 13);
-      expect(Math.abs(mmdSquared(k, mu, mu))).toBeLessThan(1e-14);
+      expect(mmdSquared(nu, mu, { kernel: k })).toBeCloseTo(v, 13);
+      expect(Math.abs(mmdSquared(mu, mu, { kernel: k }))).toBeLessThan(1e-14);
     });
   }
   it('triangle inequality holds for MMD (a metric for characteristic kernels)', () => {
     const k: Kernel = { kind: 'gaussian', sigma: 1 };
     const rho = particleMeasure(sample(20, -0.5), d);
-    expect(mmd(k, mu, nu)).toBeLessThanOrEqual(mmd(k, mu, rho) + mmd(k, rho, nu) + 1e-12);
+    expect(mmd(mu, nu, { kernel: k })).toBeLessThanOrEqual(mmd(mu, rho, { kernel: k }) + mmd(rho, nu, { kernel: k }) + 1e-12);
   });
   it('the U-statistic is unbiased: its mean over many pairs of samples from the same law is ≈ 0', () => {
     const k: Kernel = { kind: 'gaussian', sigma: 1 };
     const R = 200;
     const vals: number[] = [];
-    for (let t = 0; t < R; t++) vals.push(mmdSquaredUnbiased(k, particleMeasure(sample(20), d), particleMeasure(sample(20), d)));
+    for (let t = 0; t < R; t++) vals.push(mmdSquaredUnbiased(particleMeasure(sample(20), d), particleMeasure(sample(20), d), { kernel: k }));
     const mean = vals.reduce((a, b) => a + b, 0) / R;
     const sd = Math.sqrt(vals.reduce((a, b) => a + (b - mean) ** 2, 0) / (R - 1));
     // |mean| < 5·SE: false-failure rate ≈ 6e-7. The biased V-statistic would be ≈ +2(1 − E k)/n > 0.
@@ -80,11 +80,11 @@ describe('MMD', () => {
       for (let i = 0; i < p.n; i++) for (let j = 0; j < q.n; j++) s += p.w[i]! * q.w[j]! * dist(p, i, q, j);
       return s;
     };
-    expect(energyDistance(mu, nu)).toBeCloseTo(2 * E(mu, nu) - E(mu, mu) - E(nu, nu), 12);
+    expect(energyDistanceSquared(mu, nu)).toBeCloseTo(2 * E(mu, nu) - E(mu, mu) - E(nu, nu), 12);
   });
   it('rejects measures of different dimension', () => {
     const other = particleMeasure(new Float64Array([0, 1]), 2);
-    expect(() => mmdSquared({ kind: 'gaussian', sigma: 1 }, mu, other)).toThrow(/nu\.d: got 2, expected 3/);
+    expect(() => mmdSquared(mu, other, { kernel: { kind: 'gaussian', sigma: 1 } })).toThrow(/nu\.d: got 2, expected 3/);
   });
 });
 
@@ -95,8 +95,8 @@ describe('KSD', () => {
     const good = particleMeasure(target.sample(rng(1), 400), d);
     const Xs = target.sample(rng(2), 400).map((x) => x + 1);
     const bad = particleMeasure(Xs, d);
-    const kg = ksdSquared(k, good, target.score(good.X));
-    const kb = ksdSquared(k, bad, target.score(bad.X));
+    const kg = ksdSquared(good, target.score(good.X), { kernel: k });
+    const kb = ksdSquared(bad, target.score(bad.X), { kernel: k });
     expect(kg).toBeGreaterThan(0);
     // E KSD² of iid target samples is O(1/n); a shift of 1 per coordinate gives O(1).
     expect(kb).toBeGreaterThan(20 * kg);
@@ -124,11 +124,11 @@ describe('KSD', () => {
         // ∇_y k = k(x−y)/σ², ∇_x k = −k(x−y)/σ², tr ∇x∇y k = k(d/σ² − q/σ⁴)
         direct += w[i]! * w[j]! * (k * ss + (k * sxd) / sigma ** 2 - (k * syd) / sigma ** 2 + k * (d / sigma ** 2 - q / sigma ** 4));
       }
-    expect(ksdSquared({ kind: 'gaussian', sigma }, particleMeasure(X, d, w), S)).toBeCloseTo(direct, 12);
+    expect(ksdSquared(particleMeasure(X, d, w), S, { kernel: { kind: 'gaussian', sigma } })).toBeCloseTo(direct, 12);
   });
   it('refuses non-differentiable kernels', () => {
     const m = particleMeasure(sample(3), d);
-    expect(() => ksdSquared({ kind: 'laplace', sigma: 1 }, m, target.score(m.X))).toThrow(/kernel\.kind: got "laplace"/);
+    expect(() => ksdSquared(m, target.score(m.X), { kernel: { kind: 'laplace', sigma: 1 } })).toThrow(/kernel\.kind: got "laplace"/);
   });
 });
 

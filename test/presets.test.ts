@@ -1,5 +1,5 @@
 /**
- * Named algorithms (MATH.md §6): each preset equals its explicit composition bit for bit;
+ * Named algorithms (docs/math.md §6): each preset equals its explicit composition bit for bit;
  * Langevin matches the exact linear-Gaussian (Ornstein–Uhlenbeck / ULA) moment recursion
  * within Monte-Carlo standard errors; SVGD with one particle is gradient ascent on log π;
  * SVGD and KSD descent reduce the KSD; degenerate combinations coincide (IFT / WFR with a
@@ -177,9 +177,9 @@ describe('presets equal their explicit composition (same parts, same seeds ⇒ b
   it('mckeanVlasov with no part at all is rejected', () => {
     expect(() => P.mckeanVlasov({ d: 2, tau: 0.1 })).toThrow(/energy.*at least one/);
   });
-  it('PRESET_NAMES lists the eleven presets of MATH.md §6', () => {
+  it('PRESET_NAMES lists the eleven presets of docs/math.md §6 and score-based IFT', () => {
     expect([...P.PRESET_NAMES].sort()).toEqual(
-      ['birth-death', 'fisher-rao', 'ift', 'inclusive-kl-mirror', 'ksd-descent', 'langevin', 'mckean-vlasov', 'mmd-flow', 'nw-force', 'svgd', 'wfr'].sort(),
+      ['birth-death', 'fisher-rao', 'ift', 'inclusive-kl-mirror', 'ksd-descent', 'langevin', 'mckean-vlasov', 'mmd-flow', 'nw-force', 'svgd', 'wfr', 'score-ift'].sort(),
     );
   });
 });
@@ -359,7 +359,7 @@ describe('SVGD and KSD descent reduce the KSD (imq kernel, σ = 1)', () => {
     ] as const) {
       it(`${name} on the ${tname} target: KSD² drops by 10× in 40 steps`, () => {
         const states = iterate(cfg, init(), 40);
-        const ksd = (mu: ParticleMeasure) => ksdSquared(metricK, mu, t.score!(mu.X));
+        const ksd = (mu: ParticleMeasure) => ksdSquared(mu, t.score!(mu.X), { kernel: metricK });
         expect(ksd(states[40]!.mu)).toBeLessThan(0.1 * ksd(states[0]!.mu));
         if (name === 'ksd descent') {
           // KSD descent is the W gradient flow of ½KSD²: monotone for this step

@@ -29,3 +29,15 @@ describe('README library example', () => {
     expect(Array.from(s2.mu.w)).toEqual(Array.from(state.mu.w));
   });
 });
+
+describe('README defaults example', () => {
+  it('a preset with the spec defaults, a nested-array target, a median bandwidth and runFlow without options', () => {
+    const quick = runFlow(
+      flow(ift({ target: [[0, 0], [1, 2], [-1, 0.5]], kernel: { kind: 'gaussian', sigma: 'median' } })),
+      particleMeasure([[3, 3], [2, 4], [4, 2]]),
+    );
+    expect(quick.stepsDone).toBe(100);
+    expect(quick.history.at(-1)!.t).toBeCloseTo(100 * 0.1, 12);
+    expect(quick.history.at(-1)!.energy!).toBeLessThan(quick.history[0]!.energy!);
+  });
+});

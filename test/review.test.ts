@@ -34,18 +34,18 @@ describe('spec fields are used or refused, never ignored', () => {
   it('algorithm-specific fields the algorithm does not read are errors', () => {
     expect(() => buildRun(parseSpec({ algorithm: 'mmd-flow', target, init, alpha: 7 }))).toThrow(/alpha: got 7, expected no "alpha" for algorithm "mmd-flow"/);
     expect(() => buildRun(parseSpec({ algorithm: 'wfr', target, init, noise: { level: 1, until: 3 } }))).toThrow(/noise: .*no "noise" for algorithm "wfr"/);
-    expect(() => buildRun(parseSpec({ algorithm: 'svgd', target, init, reaction: { type: 'hellinger' } }))).toThrow(/reaction: .*no "reaction" for algorithm "svgd"/);
+    expect(() => buildRun(parseSpec({ algorithm: 'svgd', target, init, reaction: { kind: 'hellinger' } }))).toThrow(/reaction: .*no "reaction" for algorithm "svgd"/);
   });
   it('custom: the top-level bandwidth / variant / mala are used; the KDE defaults to the median heuristic', () => {
     const b = buildRun(
-      parseSpec({ algorithm: 'custom', target, init, energy: { type: 'kl' }, transport: { type: 'wasserstein' }, reaction: { type: 'fisher-rao' }, tau: 0.01, eta: 0.1 }),
+      parseSpec({ algorithm: 'custom', target, init, energy: { kind: 'kl' }, transport: { kind: 'wasserstein' }, reaction: { kind: 'fisher-rao' }, tau: 0.01, eta: 0.1 }),
     );
     expect(b.flow.config.energy.provides.xi).toBe(true);
-    const c = buildRun(parseSpec({ algorithm: 'custom', target, init, energy: { type: 'mmd' }, reaction: { type: 'mmd' }, variant: 'pgd', eta: 0.1 }));
+    const c = buildRun(parseSpec({ algorithm: 'custom', target, init, energy: { kind: 'mmd' }, reaction: { kind: 'mmd' }, variant: 'pgd', eta: 0.1 }));
     expect(c.flow.config.reaction).toMatchObject({ kind: 'mmd', variant: 'pgd', spherical: true });
   });
   it('custom on M+: the MMD reaction is non-spherical by default, so the mass changes', () => {
-    const b = buildRun(parseSpec({ algorithm: 'custom', space: 'M+', target, init, energy: { type: 'mmd' }, reaction: { type: 'mmd' }, eta: 5, steps: 3 }));
+    const b = buildRun(parseSpec({ algorithm: 'custom', space: 'M+', target, init, energy: { kind: 'mmd' }, reaction: { kind: 'mmd' }, eta: 5, steps: 3 }));
     expect(b.flow.config.reaction).toMatchObject({ spherical: false });
     const res = runFlow(b.flow, b.mu0, { steps: 3, seed: 0, measure: b.measure, every: 1 });
     expect(Math.abs(res.history.at(-1)!.mass! - 1)).toBeGreaterThan(1e-3);

@@ -22,7 +22,7 @@ const specs: Record<string, Record<string, unknown>> = {
   mala: { algorithm: 'langevin', target, init, tau: 0.05, mala: true },
   svgd: { algorithm: 'svgd', target, init, tau: 0.2 },
   'mmd-flow': { algorithm: 'mmd-flow', target: { ...target, m: 7 }, init, tau: 0.5, noise: { level: 0.5, until: 1 } },
-  'ksd-descent': { algorithm: 'ksd-descent', target, init, kernel: { type: 'imq', sigma: 1 }, tau: 0.05 },
+  'ksd-descent': { algorithm: 'ksd-descent', target, init, kernel: { kind: 'imq', sigma: 1 }, tau: 0.05 },
   ift: { algorithm: 'ift', target, init, tau: 0.5, eta: 0.2, beta: 2 },
   'ift-pgd-resample': { algorithm: 'ift', target: { ...target, resample: true }, init, tau: 0.5, eta: 0.2, variant: 'pgd' },
   wfr: { algorithm: 'wfr', target, init, tau: 0.5, eta: 0.2 },
@@ -30,24 +30,24 @@ const specs: Record<string, Record<string, unknown>> = {
   'inclusive-kl-mirror': { algorithm: 'inclusive-kl-mirror', target, init, eta: 0.5 },
   'inclusive-kl-mirror-stein': { algorithm: 'inclusive-kl-mirror', target, init, eta: 0.5, form: 'stein' },
   'fisher-rao': { algorithm: 'fisher-rao', target: { ...target, m: 4 }, init, eta: 0.3 },
-  'nw-force': { algorithm: 'nw-force', target, init, tau: 0.5, kernel: { type: 'gaussian', sigma: 'median' } },
+  'nw-force': { algorithm: 'nw-force', target, init, tau: 0.5, kernel: { kind: 'gaussian', sigma: 'median' } },
   'mckean-vlasov': {
     algorithm: 'mckean-vlasov',
     target,
     init,
     tau: 0.02,
-    potential: { type: 'double-well' },
-    interaction: { type: 'kernel', kernel: { type: 'gaussian', sigma: 0.5 }, scale: 0.2 },
-    internal: { type: 'porous', m: 2, bandwidth: 0.5 },
+    potential: { kind: 'double-well' },
+    interaction: { kind: 'kernel', kernel: { kind: 'gaussian', sigma: 0.5 }, scale: 0.2 },
+    internal: { kind: 'porous', m: 2, bandwidth: 0.5 },
   },
   'ift-M+': { algorithm: 'ift', space: 'M+', target, init, tau: 0.5, eta: 0.2 },
-  'custom-hellinger-M+': { algorithm: 'custom', space: 'M+', target, init, energy: { type: 'mmd' }, reaction: { type: 'hellinger' }, eta: 0.3 },
+  'custom-hellinger-M+': { algorithm: 'custom', space: 'M+', target, init, energy: { kind: 'mmd' }, reaction: { kind: 'hellinger' }, eta: 0.3 },
   'custom-kl-blob-stein': {
     algorithm: 'custom',
     target,
     init,
-    energy: { type: 'kl', estimator: 'blob', bandwidth: 0.5 },
-    transport: { type: 'stein', kernel: { type: 'gaussian', sigma: 1 } },
+    energy: { kind: 'kl', estimator: 'blob', bandwidth: 0.5 },
+    transport: { kind: 'stein', kernel: { kind: 'gaussian', sigma: 1 } },
     tau: 0.05,
     record: { metrics: ['energy', 'ksd', 'w2', 'ess', 'mass'] },
   },
@@ -98,7 +98,7 @@ describe('the built flow is the preset built by hand from the same parts', () =>
     }
   };
   it('ift: kernel σ, τ, η, α, β, variant go to the right places', () => {
-    const b = buildRun(parseSpec({ algorithm: 'ift', target, init, kernel: { type: 'gaussian', sigma: 0.8 }, tau: 0.4, eta: 0.3, alpha: 0.5, beta: 2, variant: 'pgd' }));
+    const b = buildRun(parseSpec({ algorithm: 'ift', target, init, kernel: { kind: 'gaussian', sigma: 0.8 }, tau: 0.4, eta: 0.3, alpha: 0.5, beta: 2, variant: 'pgd' }));
     const byHand = P.ift({ kernel: { kind: 'gaussian', sigma: 0.8 }, target: { Y: b.Y!, d: 2 }, tau: 0.4, eta: 0.3, alpha: 0.5, beta: 2, variant: 'pgd' });
     same(b.flow.config, byHand, b.mu0);
     // and a different α would differ (the comparison is sensitive)
@@ -136,8 +136,8 @@ describe('defaults are filled in the resolved spec', () => {
     expect(r.seed).toBe(0);
     expect(r.out).toBe('out/');
     expect(r.space).toBe('P');
-    expect(r.kernel).toEqual({ type: 'gaussian', sigma: 1 });
-    expect(r.record).toEqual({ metrics: ['energy', 'mmd', 'mass'], every: 1, kernel: { type: 'gaussian', sigma: 1 } });
+    expect(r.kernel).toEqual({ kind: 'gaussian', sigma: 1 });
+    expect(r.record).toEqual({ metrics: ['energy', 'mmd', 'mass'], every: 1, kernel: { kind: 'gaussian', sigma: 1 } });
     expect(buildRun(parseSpec({ algorithm: 'mmd-flow', target, init, steps: 1000 })).resolved.record!.every).toBe(10);
   });
   it('ift fills variant, alpha, beta; birth-death fills the KDE bandwidth it used', () => {
@@ -148,7 +148,7 @@ describe('defaults are filled in the resolved spec', () => {
     expect(bd.bandwidth).toBeGreaterThan(0);
   });
   it('"median" bandwidth is resolved to the median pairwise distance of [X₀; Y] (computed here by brute force)', () => {
-    const b = buildRun(parseSpec({ algorithm: 'mmd-flow', target, init, kernel: { type: 'gaussian', sigma: 'median' } }));
+    const b = buildRun(parseSpec({ algorithm: 'mmd-flow', target, init, kernel: { kind: 'gaussian', sigma: 'median' } }));
     const pts = [...Array.from(b.mu0.X), ...Array.from(b.Y!)];
     const n = pts.length / 2;
     const dist: number[] = [];
@@ -202,11 +202,11 @@ describe('bad specs are rejected with a message naming the field', () => {
     ['negative tau', { ...ok, tau: -0.1 }, /^spec\.tau: .*got -0\.1/],
     ['zero eta', { ...ok, eta: 0 }, /^spec\.eta: /],
     ['unknown top-level key', { ...ok, taux: 0.1 }, /^spec\.taux: unknown key/],
-    ['unknown key in the kernel', { ...ok, kernel: { type: 'gaussian', sigma: 1, bandwith: 2 } }, /^spec\.kernel\.bandwith: unknown key/],
-    ['sigma = 0', { ...ok, kernel: { type: 'gaussian', sigma: 0 } }, /^spec\.kernel\.sigma: /],
-    ['sigma < 0', { ...ok, kernel: { type: 'imq', sigma: -2 } }, /^spec\.kernel\.sigma: /],
-    ['unknown kernel type', { ...ok, kernel: { type: 'cauchy' } }, /^spec\.kernel\.type: /],
-    ['energy kernel with a bandwidth', { ...ok, kernel: { type: 'energy', sigma: 1 } }, /kernel\.sigma.*energy kernel/],
+    ['unknown key in the kernel', { ...ok, kernel: { kind: 'gaussian', sigma: 1, bandwith: 2 } }, /^spec\.kernel\.bandwith: unknown key/],
+    ['sigma = 0', { ...ok, kernel: { kind: 'gaussian', sigma: 0 } }, /^spec\.kernel\.sigma: /],
+    ['sigma < 0', { ...ok, kernel: { kind: 'imq', sigma: -2 } }, /^spec\.kernel\.sigma: /],
+    ['unknown kernel type', { ...ok, kernel: { kind: 'cauchy' } }, /^spec\.kernel\.kind: /],
+    ['energy kernel with a bandwidth', { ...ok, kernel: { kind: 'energy', sigma: 1 } }, /kernel\.sigma.*energy kernel/],
     ['non-integer steps', { ...ok, steps: 2.5 }, /^spec\.steps: /],
     ['seed ≥ 2³²', { ...ok, seed: 2 ** 32 }, /^spec\.seed: /],
     ['noise level 0', { ...ok, noise: { level: 0, until: 3 } }, /^spec\.noise\.level: /],
@@ -222,11 +222,11 @@ describe('bad specs are rejected with a message naming the field', () => {
       /^target: .*score/,
       { targetSamples: { X: new Float64Array([0, 0, 1, 1]), d: 2 } },
     ],
-    ['custom without an energy', { ...ok, algorithm: 'custom', transport: { type: 'wasserstein' } }, /^energy: .*custom/],
-    ['custom: Hellinger on P', { ...ok, algorithm: 'custom', energy: { type: 'mmd' }, reaction: { type: 'hellinger' } }, /^reaction\.kind: .*'M\+'/],
-    ['custom: unknown energy type', { ...ok, algorithm: 'custom', energy: { type: 'chi2' } }, /^spec\.energy\.type: /],
-    ['porous m ≤ 1', { ...ok, algorithm: 'mckean-vlasov', internal: { type: 'porous', m: 1, bandwidth: 1 } }, /^spec\.internal\.m: /],
-    ['KSD metric with a laplace record kernel', { ...ok, record: { metrics: ['ksd'], kernel: { type: 'laplace', sigma: 1 } } }, /^record\.kernel: /],
+    ['custom without an energy', { ...ok, algorithm: 'custom', transport: { kind: 'wasserstein' } }, /^energy: .*custom/],
+    ['custom: Hellinger on P', { ...ok, algorithm: 'custom', energy: { kind: 'mmd' }, reaction: { kind: 'hellinger' } }, /^reaction\.kind: .*'M\+'/],
+    ['custom: unknown energy type', { ...ok, algorithm: 'custom', energy: { kind: 'chi2' } }, /^spec\.energy\.kind: /],
+    ['porous m ≤ 1', { ...ok, algorithm: 'mckean-vlasov', internal: { kind: 'porous', m: 1, bandwidth: 1 } }, /^spec\.internal\.m: /],
+    ['KSD metric with a laplace record kernel', { ...ok, record: { metrics: ['ksd'], kernel: { kind: 'laplace', sigma: 1 } } }, /^record\.kernel: /],
     ['space M+ for a P-only preset (not silently ignored)', { ...ok, algorithm: 'wfr', space: 'M+' }, /^space: got "M\+", expected no "space" for algorithm "wfr"/],
     ['unknown metric', { ...ok, record: { metrics: ['kl'] } }, /^spec\.record\.metrics\.0: /],
   ];

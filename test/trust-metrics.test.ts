@@ -280,7 +280,7 @@ describe('MMD, energy distance and KSD validate their arguments like W₂ and Si
       expectInput(() => mmdSquaredUnbiased(k, mu, nu), 'kernel.kind');
       expectInput(() => ksdSquared(k, mu, scores), 'kernel.kind');
     }
-    expectInput(() => mmdSquared(null as unknown as Kernel, mu, nu), 'kernel');
+    expectInput(() => mmdSquared(null as unknown as Kernel, mu, nu), 'mu'); // (mu, nu, opts) is the current signature
   });
 
   it('σ ≤ 0, NaN, ∞ or missing are refused', () => {
@@ -391,16 +391,27 @@ describe('messages name what the user gave', () => {
     expect(text.out).not.toMatch(/sigma/);
   });
 
-  it('median bandwidth that overflows names --sigma, not --kernel.sigma: got Infinity', async () => {
+  it('median bandwidth: overflowing distances give a finite σ (never --kernel.sigma: got Infinity); a zero median names --sigma', async () => {
     const a = writeCsv('far.csv', [
       [1e308, 0],
       [-1e308, 0],
       [0, 1e308],
     ]);
-    const res = await cli('metrics', a, a, '--metrics', 'mmd');
+    // The median of distances that overflow is taken on rescaled points: a finite bandwidth.
+    // MMD itself cannot be formed there (|x − y|² overflows): a clear error, never NaN.
+    const res = await cli('metrics', a, a, '--metrics', 'mmd', '--json');
     expect(res.code).toBe(2);
-    expect(res.err).toMatch(/^measureflow: --sigma: got "median"/);
+    expect(res.out).toBe('');
+    expect(res.err).toMatch(/overflowed.*rescale the data/);
     expect(res.err).not.toMatch(/kernel\.sigma/);
+    // All points identical: the median is 0, and the message names --sigma.
+    const same = writeCsv('same3.csv', [
+      [1, 1],
+      [1, 1],
+    ]);
+    const r0 = await cli('metrics', same, same, '--metrics', 'mmd');
+    expect(r0.code).toBe(2);
+    expect(r0.err).toMatch(/^measureflow: --sigma: got "median"/);
   });
 
   it('a weight step that leaves the finite numbers is left to the flow (which reports a divergence), not "v[0]: got NaN"', () => {

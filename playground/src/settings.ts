@@ -222,7 +222,7 @@ export function toSpec(s: Settings, alg: Algorithm): Record<string, unknown> {
   const used = usedSettings(alg, s);
   const spec: Record<string, unknown> = {
     algorithm: alg,
-    kernel: s.kernel === 'energy' ? { type: 'energy' } : { type: s.kernel, sigma: s.sigma },
+    kernel: s.kernel === 'energy' ? { kind: 'energy' } : { kind: s.kernel, sigma: s.sigma },
     target: targetSpec(s),
     init: { name: 'gaussian', mean: [s.mx, s.my], cov: s.std * s.std, n: s.n },
     seed: s.seed,
@@ -234,9 +234,9 @@ export function toSpec(s: Settings, alg: Algorithm): Record<string, unknown> {
   if (used.has('alpha')) spec.alpha = s.alpha;
   if (used.has('beta')) spec.beta = s.beta;
   if (alg === 'custom') {
-    spec.energy = { type: s.energy };
-    if (s.transport !== 'none') spec.transport = s.transport === 'stein' ? { type: 'stein' } : { type: 'wasserstein' };
-    if (s.reaction !== 'none') spec.reaction = s.reaction === 'mmd' ? { type: 'mmd', spherical: true, variant: s.variant } : { type: s.reaction };
+    spec.energy = { kind: s.energy };
+    if (s.transport !== 'none') spec.transport = s.transport === 'stein' ? { kind: 'stein' } : { kind: 'wasserstein' };
+    if (s.reaction !== 'none') spec.reaction = s.reaction === 'mmd' ? { kind: 'mmd', spherical: true, variant: s.variant } : { kind: s.reaction };
   }
   return spec;
 }

@@ -72,12 +72,7 @@ function init(msg: Extract<ToWorker, { type: 'init' }>): void {
     const data = msg.drawn ? { targetSamples: { X: Float64Array.from(msg.drawn), d: 2 } } : {};
     const built = buildRun(spec, data);
     const d = built.mu0.d;
-    const kernel = checkKernel(
-      (() => {
-        const { type, ...rest } = built.resolved.kernel as { type: string };
-        return { kind: type, ...rest };
-      })(),
-    );
+    const kernel = checkKernel(built.resolved.kernel);
     run = {
       flow: built.flow,
       state: built.flow.init(built.mu0),

@@ -1,4 +1,5 @@
 import type { Kernel } from '../kernels/kernel.js';
+import { powNonNegative } from '../core/math.js';
 import { expNonPositive } from './exp.js';
 
 /**
@@ -48,13 +49,13 @@ export function profileBlock(
     case 'imq': {
       const b = ker.beta ?? 0.5;
       const is2 = 1 / (ker.sigma * ker.sigma);
-      // u^(−b) without Math.pow for the common exponents
+      // u^(−b) without a pow for the common exponents (powNonNegative, engine-independent, otherwise)
       const form = b === 0.5 ? 1 : b === 1 ? 2 : b === 1.5 ? 3 : 0;
       const tiny = !Number.isFinite(is2);
       for (let q = 0; q < len; q++) {
         const sq = s[q]!;
         const u = 1 + (tiny ? sq / ker.sigma / ker.sigma : sq * is2);
-        const kq = form === 1 ? 1 / Math.sqrt(u) : form === 2 ? 1 / u : form === 3 ? 1 / (u * Math.sqrt(u)) : u ** -b;
+        const kq = form === 1 ? 1 / Math.sqrt(u) : form === 2 ? 1 / u : form === 3 ? 1 / (u * Math.sqrt(u)) : powNonNegative(u, -b);
         k[q] = kq;
         const cq = (-2 * b * is2 * kq) / u;
         if (c) c[q] = cq;
@@ -102,8 +103,8 @@ export function profileBlock(
           if (c) c[q] = r === 0 ? 0 : -1 / r;
           if (tr) tr[q] = r === 0 ? Infinity : (b - 2 + d) / r;
         } else {
-          k[q] = -(r ** b);
-          const rb2 = r ** (b - 2);
+          k[q] = -powNonNegative(r, b);
+          const rb2 = powNonNegative(r, b - 2);
           if (c) c[q] = r === 0 ? 0 : -b * rb2;
           if (tr) tr[q] = r === 0 ? Infinity : b * (b - 2 + d) * rb2;
         }

@@ -1,5 +1,6 @@
 import type { Kernel } from '../kernels/kernel.js';
-import { kernelProfile } from '../kernels/kernel.js';
+import { kernelValue } from '../kernels/kernel.js';
+import { expNonPositive } from './exp.js';
 import { getSumEngine } from './engine.js';
 
 /**
@@ -33,7 +34,7 @@ export function kernelSumVec(
         const t = X[io + a]! - Y[jo + a]!;
         s += t * t;
       }
-      const kv = v[j]! * (gauss !== 0 && gauss !== -Infinity ? Math.exp(gauss * s) : kernelProfile(ker, s, d).k);
+      const kv = v[j]! * (gauss !== 0 && gauss !== -Infinity ? expNonPositive(gauss * s) : kernelValue(ker, s));
       if (kv === 0) continue;
       const go = j * p;
       for (let a = 0; a < p; a++) res[oo + a]! += kv * G[go + a]!;

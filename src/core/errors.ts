@@ -15,13 +15,20 @@ export class InputError extends Error {
   }
 }
 
-/** Raised when a run leaves the finite numbers (a step too large, a bandwidth too small). */
+/**
+ * Raised when a run leaves the finite numbers or the scale of the problem (a step too large,
+ * a bandwidth too small). Thrown by `runFlow`, it carries the partial result in `result`: the
+ * last sane state and the history up to it.
+ */
 export class DivergenceError extends Error {
   readonly step: number;
-  constructor(message: string, step: number) {
+  /** What the run had done before it diverged (set by `runFlow`). */
+  readonly result?: unknown;
+  constructor(message: string, step: number, result?: unknown) {
     super(message);
     this.name = 'DivergenceError';
     this.step = step;
+    if (result !== undefined) this.result = result;
   }
 }
 

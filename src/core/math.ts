@@ -111,6 +111,80 @@ export function logSumExp(a: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) if (a[i]! > m) m = a[i]!;
   if (m === -Infinity) return -Infinity;
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += Math.exp(a[i]! - m);
-  return m + Math.log(s);
+  for (let i = 0; i < a.length; i++) s += exp(a[i]! - m);
+  return m + log(s);
+}
+
+// fdlibm e_exp.c constants (published decimal literals).
+const E_INV_LN2 = 1.44269504088896338700e0;
+const E_MAGIC = 6755399441055744.0; // 1.5·2⁵²: x + MAGIC − MAGIC rounds x to an integer (ties to even)
+const E_P1 = 1.66666666666666019037e-1;
+const E_P2 = -2.77777777770155933842e-3;
+const E_P3 = 6.61375632143793436117e-5;
+const E_P4 = -1.65339022054652515390e-6;
+const E_P5 = 4.13813679705723846039e-8;
+const E_OVER = 7.09782712893383973096e2;
+const E_UNDER = -7.45133219101941108420e2;
+
+/** 2^k for an integer −1022 ≤ k ≤ 1023 (exact), by writing the exponent bits. */
+function pow2(k: number): number {
+  u32[HI] = ((k + 1023) << 20) >>> 0;
+  u32[LO] = 0;
+  return f64[0]!;
+}
+
+/**
+ * eˣ for every double x, written with + − × / and bit operations only (fdlibm's e_exp.c:
+ * x = k·ln2 + r, |r| ≤ ln2/2, degree-5 Remez rational form of eʳ, error < 1 ulp), so the
+ * result is the same in every JavaScript engine — `Math.exp` differs in the last bit
+ * between engines. For x ≤ 0 down to −708.39 it equals the kernels' `expNonPositive`
+ * (and the WebAssembly kernels) bit for bit. Overflow gives +∞, underflow 0 (subnormals
+ * in between), NaN gives NaN.
+ */
+export function exp(x: number): number {
+  if (!(x <= E_OVER)) return x > E_OVER ? Infinity : NaN;
+  if (x < E_UNDER) return 0;
+  const km = x * E_INV_LN2 + E_MAGIC;
+  const kf = km - E_MAGIC;
+  const hi = x - kf * ln2_hi;
+  const lo = kf * ln2_lo;
+  const r = hi - lo;
+  const t = r * r;
+  const c = r - t * (E_P1 + t * (E_P2 + t * (E_P3 + t * (E_P4 + t * E_P5))));
+  const y = 1 - (lo - (r * c) / (2 - c) - hi);
+  const k = kf | 0;
+  if (k >= -1022) return k <= 1023 ? y * pow2(k) : y * 2 * pow2(1023);
+  return y * pow2(k + 1000) * pow2(-1000);
+}
+
+/**
+ * xʸ for x ≥ 0 and finite y, engine-independent: exp(y·ln x) with the own `exp` and `log`
+ * (relative error ≲ (1 + |y ln x|)·2⁻⁵², a few ulps for kernel arguments), exact for y = 0
+ * (1), y = 1 (x), y = ½ (√x, correctly rounded) and x = 0 (0 for y > 0, +∞ for y < 0).
+ * `Math.pow` / `**` may differ in the last bit between JavaScript engines.
+ */
+export function powNonNegative(x: number, y: number): number {
+  if (y === 0) return 1;
+  if (y === 1) return x;
+  if (y === 0.5) return Math.sqrt(x);
+  if (y === -0.5) return 1 / Math.sqrt(x);
+  if (y === 2) return x * x;
+  if (x === 0) return y > 0 ? 0 : Infinity;
+  return exp(y * log(x));
+}
+
+/**
+ * √(x² + y²) without overflow or underflow, with + − × / and `Math.sqrt` only (scaled by
+ * max(|x|, |y|)), so the result is the same in every JavaScript engine; `Math.hypot` is not
+ * specified to the last bit. Error ≤ 2 ulp.
+ */
+export function hypot2(x: number, y: number): number {
+  const a = Math.abs(x);
+  const b = Math.abs(y);
+  const m = a > b ? a : b;
+  if (m === 0 || m === Infinity) return m;
+  if (!(m > 0)) return NaN;
+  const p = a / m;
+  const q = b / m;
+  return m * Math.sqrt(p * p + q * q);
 }

@@ -10,15 +10,20 @@ export type Space = 'P' | 'M+';
  * `X` is row-major `[n, d]` (particle i is `X[i*d .. i*d+d)`), `w` is `[n]`.
  */
 export interface ParticleMeasure {
+  /** Number of particles. */
   readonly n: number;
+  /** Dimension of the space. */
   readonly d: number;
+  /** Positions [n, d], row-major: particle i is X[i·d … i·d + d − 1]. */
   readonly X: Float64Array;
+  /** Weights [n], wᵢ ≥ 0 (Σwᵢ = 1 on P). */
   readonly w: Float64Array;
 }
 
 /** Tolerance on |Σwᵢ − 1| for a probability measure. */
 export const MASS_TOL = 1e-9;
 
+/** Options of the measure constructors and checks: the space the weights live in (`P`: Σwᵢ = 1 within `MASS_TOL`; `M+`: wᵢ ≥ 0 only). */
 export interface MeasureOptions {
   /** 'P' requires Σwᵢ = 1 (to `MASS_TOL`); 'M+' only wᵢ ≥ 0. Default 'P'. */
   space?: Space;
@@ -31,16 +36,27 @@ export interface MeasureOptions {
  * (uniform 1/n when omitted). Throws an `InputError` naming the offending entry for
  * NaN/Inf, a wrong length, negative weights, or (on P) weights not summing to 1.
  * The arrays are used as given (not copied).
+ *
+ * Also `particleMeasure(rows, w?, opts?)` with rows `[[x₁, x₂], …]` (d from the rows; the
+ * numbers are copied, as `fromRows` does), and a flat `number[]` with `d` (copied).
  */
+export function particleMeasure(X: Float64Array | readonly number[], d: number, w?: Float64Array | readonly number[], opts?: MeasureOptions): ParticleMeasure;
+export function particleMeasure(rows: ArrayLike<ArrayLike<number>>, w?: ArrayLike<number>, opts?: MeasureOptions): ParticleMeasure;
 export function particleMeasure(
-  X: Float64Array,
-  d: number,
-  w?: Float64Array,
-  opts: MeasureOptions = {},
+  Xa: Float64Array | readonly number[] | ArrayLike<ArrayLike<number>>,
+  da?: number | ArrayLike<number>,
+  wa?: Float64Array | ArrayLike<number> | MeasureOptions,
+  oa?: MeasureOptions,
 ): ParticleMeasure {
+  if (!(Xa instanceof Float64Array) && typeof da !== 'number' && Array.isArray(Xa) && (Xa.length === 0 || typeof Xa[0] !== 'number'))
+    return fromRows(Xa as ArrayLike<ArrayLike<number>>, da, wa as MeasureOptions | undefined);
+  const opts = oa ?? {};
   const field = opts.field ?? 'measure';
   if (opts === null || typeof opts !== 'object') throw new InputError(`${field}.opts`, opts, 'an options object {space?, field?}');
   checkSpace(`${field}.space`, opts.space);
+  const X = Array.isArray(Xa) ? checkedFloat64(Xa as readonly unknown[], `${field}.X`) : (Xa as Float64Array);
+  const d = da as number;
+  const w = Array.isArray(wa) ? checkedFloat64(wa as readonly unknown[], `${field}.w`) : (wa as Float64Array | undefined);
   if (!(X instanceof Float64Array)) throw new InputError(`${field}.X`, X, 'a Float64Array');
   if (!Number.isInteger(d) || d < 1) throw new InputError(`${field}.d`, d, 'an integer >= 1');
   if (X.length % d !== 0) throw new InputError(`${field}.X.length`, X.length, `a multiple of d = ${d}`);
@@ -63,9 +79,24 @@ export function fromRows(rows: ArrayLike<ArrayLike<number>>, w?: ArrayLike<numbe
   for (let i = 0; i < n; i++) {
     const r = rows[i]!;
     if (r.length !== d) throw new InputError(`${field}.X[${i}].length`, r.length, `${d} (the length of row 0)`);
-    for (let k = 0; k < d; k++) X[i * d + k] = r[k]!;
+    for (let k = 0; k < d; k++) {
+      const v = r[k];
+      if (typeof v !== 'number') throw new InputError(`${field}.X[${i}][${k}]`, v, 'a number');
+      X[i * d + k] = v;
+    }
   }
   return particleMeasure(X, d, w ? Float64Array.from(w) : undefined, opts);
+}
+
+/** A flat array of numbers as a Float64Array (an `InputError` naming the first non-number). */
+function checkedFloat64(a: readonly unknown[], field: string): Float64Array {
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (typeof v !== 'number') throw new InputError(`${field}[${i}]`, v, 'a number');
+    out[i] = v;
+  }
+  return out;
 }
 
 /** Uniform weights 1/n. */

@@ -25,7 +25,7 @@ export interface EnergyEval {
 }
 
 /**
- * An energy F on measures, in particle form (MATH.md §3).
+ * An energy F on measures, in particle form (docs/math.md §3).
  *
  * `diffusion` D > 0 means part of the energy (the entropy D∫ρ log ρ) is not in ξ/∇ξ but
  * must be realised by the scheme with Brownian noise √(2τD)·N(0, I) (Euler–Maruyama); ξ
@@ -44,6 +44,7 @@ export interface Energy {
    * energies). MALA's per-particle accept/reject is only exact for non-interacting energies.
    */
   readonly interacting: boolean;
+  /** F(µ), ξ and/or ∇ξ at `req.at` (default the particles), as asked by `req`, in one kernel pass. */
   evaluate(mu: ParticleMeasure, req: EnergyRequest): EnergyEval;
   /**
    * Optional weak (integrated-by-parts) form of the Stein-smoothed gradient
@@ -56,7 +57,17 @@ export interface Energy {
    * matrix of the positions: the kernel and b(X) [n] (for ½MMD²: bᵢ = Σₗ νₗ k(xᵢ, yₗ)). The
    * exact MMD weight step (a QP) uses it; other energies are linearised.
    */
-  quadraticWeights?: { readonly kernel: Kernel; b(X: Float64Array): Float64Array };
+  quadraticWeights?: {
+    readonly kernel: Kernel;
+    /** The linear term b(X) [n] at positions X [n, d]. */
+    b(X: Float64Array): Float64Array;
+  };
+  /**
+   * For energies exactly quadratic in the weights with their own Gram matrix and no linear
+   * term, F(Σβᵢδ_{xᵢ}) = ½βᵀG(X)β (½KSD²: G = the Stein kernel matrix). The weight step with
+   * `variant: 'stein'` uses G as both the energy and the geometry's kernel.
+   */
+  steinGram?(X: Float64Array): Float64Array;
   /** Optional per-step variant (e.g. fresh target samples each iteration, as in the IFT code). */
   atStep?(r: Rng, t: number): Energy;
 }

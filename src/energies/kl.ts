@@ -3,6 +3,7 @@ import { mckeanVlasovEnergy } from './mckeanVlasov.js';
 import type { ScoreModel } from './potential.js';
 import { potentialFromTarget } from './potential.js';
 
+/** Options of {@link klEnergy}: the target (by its score) and how log µ is realised on particles. */
 export interface KlEnergyOptions {
   target: ScoreModel;
   /**
@@ -17,7 +18,7 @@ export interface KlEnergyOptions {
 
 /**
  * Exclusive KL(µ‖π) for π ∝ e^{−V} known by its score (and log π up to a constant for the
- * value): F(µ) = ∫log µ dµ + ∫V dµ (+ log Z), ξ = log µ + V + 1 (MATH.md §3). A McKean–Vlasov
+ * value): F(µ) = ∫log µ dµ + ∫V dµ (+ log Z), ξ = log µ + V + 1 (docs/math.md §3). A McKean–Vlasov
  * energy with V = −log π, no interaction and U = ρ log ρ.
  */
 export function klEnergy(opts: KlEnergyOptions): Energy {

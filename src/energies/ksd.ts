@@ -1,4 +1,5 @@
 import { steinFirstVariation } from '../backend/steinGrad.js';
+import { steinKernelMatrix } from '../backend/steinMatrix.js';
 import { InputError } from '../core/errors.js';
 import { fdot } from '../core/math.js';
 import type { ParticleMeasure } from '../core/measure.js';
@@ -9,7 +10,7 @@ import type { ScoreModel } from './potential.js';
 import { scoreHvpByDifferences } from './potential.js';
 
 /**
- * ½KSD²(µ‖π) = ½ Σᵢⱼ wᵢwⱼ k_π(xᵢ, xⱼ) with the Langevin–Stein kernel (MATH.md §3); needs
+ * ½KSD²(µ‖π) = ½ Σᵢⱼ wᵢwⱼ k_π(xᵢ, xⱼ) (half the squared KSD) with the Langevin–Stein kernel (docs/math.md §3); needs
  * only the score s = ∇log π. ξ(z) = Σⱼ wⱼ k_π(xⱼ, z); ∇ξ needs ∇²log π·φ, taken from the
  * target's `hvp` when it has one, else from central differences of the score (documented
  * accuracy ~1e-8 relative). Kernel must be gaussian, imq or matern32. O(n²·d) per evaluation.
@@ -28,6 +29,7 @@ export function ksdEnergy(opts: { kernel: Kernel; target: ScoreModel }): Energy 
     provides: { value: true, xi: true, grad: true },
     diffusion: 0,
     interacting: true,
+    steinGram: (X: Float64Array) => steinKernelMatrix(kernel, X, score(X), d),
     evaluate(mu: ParticleMeasure, req: EnergyRequest): EnergyEval {
       const pts = req.at ?? mu.X;
       const SX = score(mu.X);

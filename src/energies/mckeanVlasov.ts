@@ -1,7 +1,7 @@
 import { kernelSum, kernelSumGrad } from '../backend/kernelSums.js';
 import { kernelSumVec } from '../backend/vectorSums.js';
 import { InputError } from '../core/errors.js';
-import { fdot } from '../core/math.js';
+import { fdot, log, powNonNegative } from '../core/math.js';
 import type { ParticleMeasure } from '../core/measure.js';
 import { checkPositive } from '../core/validate.js';
 import type { Kernel } from '../kernels/kernel.js';
@@ -30,6 +30,7 @@ export type Internal =
   | { readonly kind: 'entropy'; readonly temperature?: number; readonly realisation: 'noise' | 'blob'; readonly bandwidth?: number }
   | { readonly kind: 'porous'; readonly m: number; readonly temperature?: number; readonly bandwidth: number };
 
+/** Options of {@link mckeanVlasovEnergy}: the parts V, W and U of F (each optional, at least one). */
 export interface McKeanVlasovOptions {
   d: number;
   potential?: Potential;
@@ -40,7 +41,7 @@ export interface McKeanVlasovOptions {
 }
 
 /**
- * McKean–Vlasov free energy (MATH.md §3)
+ * McKean–Vlasov free energy (docs/math.md §3)
  *   F(µ) = ∫V dµ + ½∬W(x − y) dµ dµ + ∫U(ρ),   ξ = V + W∗µ + U′(ρ).
  * With V = −log π and U = ρ log ρ this is KL(µ‖π) (up to log Z). The 'noise' realisation
  * of the entropy leaves its part out of ξ/∇ξ and sets `diffusion = T`; with a `bandwidth`,
@@ -63,9 +64,9 @@ export function mckeanVlasovEnergy(opts: McKeanVlasovOptions): Energy {
   const blob = internal !== undefined && !noise;
   const h = internal?.bandwidth;
   const kde: Kernel | null = h !== undefined ? { kind: 'gaussian', sigma: h } : null;
-  const kdeNorm = h !== undefined ? (2 * Math.PI * h * h) ** (-d / 2) : 0;
-  const G = internal?.kind === 'porous' ? (r: number) => r ** (internal.m - 1) / (internal.m - 1) : (r: number) => Math.log(r);
-  const Gp = internal?.kind === 'porous' ? (r: number) => r ** (internal.m - 2) : (r: number) => 1 / r;
+  const kdeNorm = h !== undefined ? powNonNegative(2 * Math.PI * h * h, -d / 2) : 0;
+  const G = internal?.kind === 'porous' ? (r: number) => powNonNegative(r, internal.m - 1) / (internal.m - 1) : (r: number) => log(r);
+  const Gp = internal?.kind === 'porous' ? (r: number) => powNonNegative(r, internal.m - 2) : (r: number) => 1 / r;
   const potentialHasValue = !potential || !!potential.value;
   const provides = {
     value: potentialHasValue && !noise,
@@ -150,7 +151,7 @@ export function mckeanVlasovEnergy(opts: McKeanVlasovOptions): Energy {
         if (gRhoP) for (let i = 0; i < p * d; i++) gRhoP[i]! *= kdeNorm;
       }
       if (noise) {
-        if (xi) for (let i = 0; i < p; i++) xi[i]! += T * Math.log(rhoP[i]!);
+        if (xi) for (let i = 0; i < p; i++) xi[i]! += T * log(rhoP[i]!);
       } else {
         const coef = new Float64Array(mu.n);
         for (let j = 0; j < mu.n; j++) coef[j] = mu.w[j]! * Gp(rhoX[j]!);

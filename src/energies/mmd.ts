@@ -9,6 +9,7 @@ import type { Kernel } from '../kernels/kernel.js';
 import { checkKernel } from '../kernels/kernel.js';
 import type { Energy, EnergyEval, EnergyRequest } from './energy.js';
 
+/** Options of {@link mmdEnergy}: the kernel and the target samples π̂ = Σₗ νₗ δ_{yₗ}. */
 export interface MmdEnergyOptions {
   kernel: Kernel;
   /** Target samples Y [m, d]. */
@@ -27,10 +28,11 @@ export interface MmdEnergyOptions {
 }
 
 /**
- * ½MMD²(µ, π̂) to a target given by samples π̂ = Σₗ νₗ δ_{yₗ} (MATH.md §3), also the
+ * ½MMD²(µ, π̂) to a target given by samples π̂ = Σₗ νₗ δ_{yₗ} (docs/math.md §3), also the
  * kernelized inclusive KL(π‖µ) (its kernel-smoothed first variation is the same witness):
  *   F(µ) = ½[wᵀK_XX w − 2 wᵀK_XY ν + νᵀK_YY ν],
  *   ξ(z) = Σⱼ wⱼ k(xⱼ, z) − Σₗ νₗ k(yₗ, z),   ∇ξ(z) from the same kernel pass.
+ * F is half the squared MMD (so ξ carries no factor 2): MMD = √(2F).
  * νᵀK_YYν is computed once at construction. One evaluation costs O(p·(n + m)·d) for p points.
  */
 export function mmdEnergy(opts: MmdEnergyOptions): Energy {

@@ -17,8 +17,11 @@ export interface Potential {
 /** What a target offers that energies use: the score s = ∇log π and optionally log π (up to a constant). */
 export interface ScoreModel {
   readonly d: number;
+  /** The score s(x) = ∇log π(x) at the rows of X [n, d], written to `out` [n, d] when given. */
   score?(X: Float64Array, out?: Float64Array): Float64Array;
+  /** log π(x) up to an additive constant at the rows of X [n, d] → [n]. */
   logDensity?(X: Float64Array, out?: Float64Array): Float64Array;
+  /** Hessian–vector products ∇²log π(xᵢ)·uᵢ for the rows of X and U [n, d] → [n, d]. */
   hvp?(X: Float64Array, U: Float64Array, out?: Float64Array): Float64Array;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The update rules of the IFT authors' released code (github egorgladin/ift_flow,
  * `ift_experiment.py`, functions `mmd_flow` and `ift_flow`), written as a `Flow` from the
- * library's pieces, for the `authors-code` convention of the experiments (MATH.md §8):
+ * library's pieces, for the `authors-code` convention of the experiments (docs/math.md §7, docs/experiments.md):
  *
  *   positions  xᵢ ← xᵢ − lr·∂MMD²/∂xᵢ = xᵢ − 2·lr·wᵢ∇ξ(xᵢ)
  *              (the library's explicit transport with metric 'euclidean' and τ = 2·lr);
@@ -29,6 +29,7 @@ export type AuthorsWeightStep =
   | { kind: 'mmd-exact'; eta: number; kernel: Kernel }
   | { kind: 'kl'; lr: number };
 
+/** Options of {@link authorsCodeFlow}: the energy, the code's position step `lr`, its weight update and noise. */
 export interface AuthorsFlowOptions {
   energy: Energy;
   /** The code's `lr` (positions). */

@@ -5,7 +5,6 @@
  * curve is the Kolmogorov–Smirnov distance sup |F_N − F| between the particles' empirical CDF and
  * the exact CDF of exp(−V)/Z (quadrature). Pure.
  */
-import { DivergenceError } from '../core/errors.js';
 import { uniformWeights } from '../core/measure.js';
 import { rng } from '../core/rng.js';
 import { flow as makeFlow } from '../flows/flow.js';
@@ -74,30 +73,26 @@ export function runDoubleWellTask(s: DoubleWellSettings, run: number, hooks: Run
   const snaps: SnapshotDetail['snapshots'] = [];
   const want = new Set(s.snapshotSteps);
   if (run === 0 && want.has(0)) snaps.push({ step: 0, t: 0, X: X0.slice() });
-  let last = X0;
-  let diverged: string | undefined;
   const progressEvery = Math.max(1, Math.floor(s.steps / 100));
   const t0 = nowMs();
-  try {
-    runFlow(f, { n: s.n, d: 1, X: X0, w: uniformWeights(s.n) }, {
-      steps: s.steps,
-      seed,
-      every: s.recordEvery,
-      measure: (st) => ({ loss: ksToGibbs(st.mu.X) }),
-      onRecord: (row) => {
-        xs.push(row.step);
-        ls.push(row.loss!);
-      },
-      onStep: (st) => {
-        last = st.mu.X;
-        if (run === 0 && want.has(st.t)) snaps.push({ step: st.t, t: st.t * s.tau, X: st.mu.X.slice() });
-        if (hooks.onProgress && (st.t % progressEvery === 0 || st.t === s.steps)) hooks.onProgress(st.t);
-      },
-    });
-  } catch (e) {
-    if (!(e instanceof DivergenceError)) throw e;
-    diverged = e.message;
-  }
+  const res = runFlow(f, { n: s.n, d: 1, X: X0, w: uniformWeights(s.n) }, {
+    steps: s.steps,
+    seed,
+    every: s.recordEvery,
+    ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
+    measure: (st) => ({ loss: ksToGibbs(st.mu.X) }),
+    onRecord: (row) => {
+      xs.push(row.step);
+      ls.push(row.loss!);
+    },
+    onStep: (st) => {
+      if (run === 0 && want.has(st.t)) snaps.push({ step: st.t, t: st.t * s.tau, X: st.mu.X.slice() });
+      if (hooks.onProgress && (st.t % progressEvery === 0 || st.t === s.steps)) hooks.onProgress(st.t);
+    },
+    onDiverge: 'stop',
+  });
+  const diverged = res.diverged?.message;
+  const last = res.final.mu.X;
   let m2 = 0;
   for (let i = 0; i < last.length; i++) m2 += last[i]! * last[i]!;
   m2 /= last.length;

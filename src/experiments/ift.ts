@@ -1,11 +1,10 @@
 /**
- * The IFT paper's experiments (§4; MATH.md §8): MMD flow, MMD flow + noise, IFT gradient
+ * The IFT paper's experiments (§4; docs/experiments.md): MMD flow, MMD flow + noise, IFT gradient
  * descent (Algorithm 1) and WFR gradient descent of ½MMD², from samples of µ₀ towards a target
  * known by samples; the loss is MMD² (squared, V-statistic, the kernel of the flow) to a fixed
  * test sample of π. Pure: one (method, run) at a time, deterministic in (settings, method, run).
  */
 import { kernelSum } from '../backend/kernelSums.js';
-import { DivergenceError } from '../core/errors.js';
 import { fdot } from '../core/math.js';
 import type { ParticleMeasure } from '../core/measure.js';
 import { uniformWeights } from '../core/measure.js';
@@ -209,30 +208,26 @@ export function runIftTask(s: IftSettings, method: IftMethod, run: number, hooks
     const pr = prob.project(X.subarray(0, P * d));
     for (let i = 0; i < P; i++) pathRows[i]!.push(pr[2 * i]!, pr[2 * i + 1]!);
   };
-  let last = mu0;
-  let diverged: string | undefined;
   const progressEvery = Math.max(1, Math.floor(iterations / 100));
   const t0 = nowMs();
-  try {
-    runFlow(f, mu0, {
-      steps: iterations,
-      seed,
-      every,
-      measure: (st) => ({ loss: loss(st.mu.X, st.mu.w) }),
-      onRecord: (row, st) => {
-        xs.push(k * row.step);
-        ls.push(row.loss!);
-        recordPaths(st.mu.X);
-      },
-      onStep: (st) => {
-        last = st.mu;
-        if (hooks.onProgress && (st.t % progressEvery === 0 || st.t === iterations)) hooks.onProgress(k * st.t);
-      },
-    });
-  } catch (e) {
-    if (!(e instanceof DivergenceError)) throw e;
-    diverged = e.message;
-  }
+  const res = runFlow(f, mu0, {
+    steps: iterations,
+    seed,
+    every,
+    ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
+    measure: (st) => ({ loss: loss(st.mu.X, st.mu.w) }),
+    onRecord: (row, st) => {
+      xs.push(k * row.step);
+      ls.push(row.loss!);
+      recordPaths(st.mu.X);
+    },
+    onStep: (st) => {
+      if (hooks.onProgress && (st.t % progressEvery === 0 || st.t === iterations)) hooks.onProgress(k * st.t);
+    },
+    onDiverge: 'stop',
+  });
+  const diverged = res.diverged?.message;
+  const last = res.final.mu;
   const elapsedMs = nowMs() - t0;
   const finals = weightStats(last.w);
   let trajectory: TrajectoryDetail | undefined;

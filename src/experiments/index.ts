@@ -14,9 +14,10 @@ import type { ExperimentName, ExperimentSettings, ExperimentTask, IftMethod, Run
 export * from './aggregate.js';
 export * from './settings.js';
 export * from './types.js';
-export { authorsCodeFlow } from './authorsCode.js';
+export * from './claim.js';
+export { authorsCodeFlow, type AuthorsFlowOptions, type AuthorsWeightStep } from './authorsCode.js';
 export { gibbsCdf, gibbsDensity, ksToGibbs, runDoubleWellTask } from './doubleWell.js';
-export { iftFlow, iftMethodLabel, iftProblem, mmdToSample, runIftTask, runSeed, stepsPerIteration, TARGET_STREAM, weightStats } from './ift.js';
+export { type IftProblem, iftFlow, iftMethodLabel, iftProblem, mmdToSample, runIftTask, runSeed, stepsPerIteration, TARGET_STREAM, weightStats } from './ift.js';
 
 /** Titles of the experiments. */
 export const EXPERIMENT_TITLES: Record<ExperimentName, string> = {
@@ -107,7 +108,7 @@ export function reportSummary(s: ExperimentSettings, curves: readonly MethodCurv
       `Unadjusted Langevin dynamics x ← x − dt·V′(x) + √(2·dt)·N(0, 1) for V(x) = (x² − 1)², ${s.n} particles from N(0, ${s.initStd}²) (the saddle), dt = ${s.tau}, ${s.steps} steps (t = ${s.steps * s.tau}); ${s.runs} runs. The loss is the Kolmogorov–Smirnov distance between the particles' empirical CDF and the exact CDF of the Gibbs law exp(−V)/Z (Z ≈ 1.97373 by quadrature); with ${s.n} particles its sampling floor is about ${(0.87 / Math.sqrt(s.n)).toPrecision(2)} (the mean KS distance of an exact sample). Histograms: run 0 at steps ${s.snapshotSteps.join(', ')}.`,
     );
     const f = finals.langevin;
-    if (f) p.push(`Final E[x²] (mean over runs) = ${f.secondMoment!.toPrecision(5)} vs exact ${f.secondMomentExact!.toPrecision(5)}; fraction in the right well ${f.fractionRightWell!.toPrecision(3)}.`);
+    if (f?.secondMoment !== undefined && f.secondMomentExact !== undefined && f.fractionRightWell !== undefined) p.push(`Final E[x²] (mean over runs) = ${f.secondMoment!.toPrecision(5)} vs exact ${f.secondMomentExact!.toPrecision(5)}; fraction in the right well ${f.fractionRightWell!.toPrecision(3)}.`);
     return p.join('\n\n');
   }
   const map = stepMapping(s);
@@ -133,21 +134,25 @@ export function reportSummary(s: ExperimentSettings, curves: readonly MethodCurv
   if (plain) facts.push(`MMD flow at its final step ${finalStep(plain)}: ${formatMeanStd(valueAt(plain, finalStep(plain)))}`);
   if (facts.length > 0) p.push(`${facts.join('; ')}.`);
   const wf = finals.ift;
-  if (wf) p.push(`IFT, final weights (mean over runs): ${(100 * wf.vanishedFraction!).toFixed(1)} % of the particles vanished (w < 10⁻³/n); effective sample size ${(100 * wf.essFraction!).toFixed(1)} % of n.`);
+  if (wf?.vanishedFraction !== undefined && wf.essFraction !== undefined) p.push(`IFT, final weights (mean over runs): ${(100 * wf.vanishedFraction!).toFixed(1)} % of the particles vanished (w < 10⁻³/n); effective sample size ${(100 * wf.essFraction!).toFixed(1)} % of n.`);
   const div = curves.filter((c) => c.diverged.length > 0);
   if (div.length > 0) p.push(`Diverged runs: ${div.map((c) => `${c.label}: ${c.diverged.length} (${c.diverged[0]!.message})`).join('; ')}.`);
   return p.join('\n\n');
 }
 
-/** Mean over runs of each method's final scalars (`RunCurve.finals`). */
+/** Mean over runs of each method's final scalars (`RunCurve.finals`), each over the runs that report it. */
 export function meanFinals(curves: readonly RunCurve[]): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
-  const counts: Record<string, number> = {};
+  const counts: Record<string, Record<string, number>> = {};
   for (const c of curves) {
     const o = (out[c.method] ??= {});
-    counts[c.method] = (counts[c.method] ?? 0) + 1;
-    for (const [k, v] of Object.entries(c.finals)) o[k] = (o[k] ?? 0) + v;
+    const n = (counts[c.method] ??= {});
+    for (const [k, v] of Object.entries(c.finals)) {
+      if (!Number.isFinite(v)) continue;
+      o[k] = (o[k] ?? 0) + v;
+      n[k] = (n[k] ?? 0) + 1;
+    }
   }
-  for (const [m, o] of Object.entries(out)) for (const k of Object.keys(o)) o[k] = o[k]! / counts[m]!;
+  for (const [m, o] of Object.entries(out)) for (const k of Object.keys(o)) o[k] = o[k]! / counts[m]![k]!;
   return out;
 }

@@ -1,5 +1,5 @@
 /**
- * Default settings of each experiment (MATH.md §8; IFT paper §4; seed 004 for the double well)
+ * Default settings of each experiment (docs/experiments.md; IFT paper §4)
  * and their resolution from user overrides, with an `InputError` naming the flag for every bad
  * or inapplicable value. Pure.
  */
@@ -131,7 +131,7 @@ const DOUBLE_WELL_UNUSED: (keyof ExperimentOverrides)[] = [
 ];
 
 /**
- * Resolves the settings of experiment `name`: defaults of MATH.md §8 (reduced sizes for
+ * Resolves the settings of experiment `name`: defaults of docs/experiments.md (reduced sizes for
  * `ift-mixture-100d`, see {@link iftDefaults}), then the overrides, all validated.
  */
 export function resolveSettings(name: string, o: ExperimentOverrides = {}): ExperimentSettings {
@@ -284,6 +284,7 @@ export interface StepMapping {
   noise: string;
 }
 
+/** The τ, η handed to the library for the settings' convention, and the update rules in words (for the report and config.json). */
 export function stepMapping(s: IftSettings): StepMapping {
   if (s.convention === 'paper') {
     return {

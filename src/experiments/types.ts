@@ -1,11 +1,12 @@
 /**
  * Types of the reproducible experiments (`measureflow experiment NAME`): the IFT paper's §4
- * benchmarks (MATH.md §8) and the double-well Langevin demo. Pure: no `node:*` imports, so an
+ * benchmarks (docs/experiments.md) and the double-well Langevin demo. Pure: no `node:*` imports, so an
  * experiment can also run in a browser worker.
  */
 
 /** Names of the experiments. */
 export const EXPERIMENT_NAMES = ['ift-gaussian-2d', 'ift-mixture-2d', 'ift-mixture-100d', 'double-well-langevin'] as const;
+/** An experiment name, one of {@link EXPERIMENT_NAMES}. */
 export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
 
 /** The IFT-paper experiments (everything but the double well). */
@@ -13,7 +14,9 @@ export type IftExperimentName = Exclude<ExperimentName, 'double-well-langevin'>;
 
 /** Methods compared in the IFT experiments, and the Langevin sampler of the double well. */
 export const IFT_METHODS = ['mmd-flow', 'mmd-flow-noise', 'ift', 'wfr'] as const;
+/** A method of the IFT experiments, one of {@link IFT_METHODS}. */
 export type IftMethod = (typeof IFT_METHODS)[number];
+/** A method of any experiment: an IFT method or the double well's Langevin sampler. */
 export type MethodId = IftMethod | 'langevin';
 
 /**
@@ -30,18 +33,22 @@ export type MethodId = IftMethod | 'langevin';
  *   takes the gradient of MMD² of the *perturbed* cloud at the perturbed points.
  */
 export type Convention = 'paper' | 'authors-code';
+/** Every {@link Convention}. */
 export const CONVENTIONS: readonly Convention[] = ['paper', 'authors-code'];
 
 /** Target samples of the energy: one fixed draw per run, or a fresh draw every iteration (authors' code). */
 export type TargetSamples = 'fixed' | 'redrawn';
+/** Every {@link TargetSamples} choice. */
 export const TARGET_SAMPLES: readonly TargetSamples[] = ['fixed', 'redrawn'];
 
 /** IFT weight step: one projected-gradient step (as in the paper's experiments) or the exact QP (eq. 23). */
 export type IftVariant = 'pgd' | 'exact';
+/** Every {@link IftVariant}. */
 export const IFT_VARIANTS: readonly IftVariant[] = ['pgd', 'exact'];
 
 /** What the loss MMD² is measured against: a fixed independent test sample, or the run's own training sample Y. */
 export type LossSample = 'test' | 'train';
+/** Every {@link LossSample} choice. */
 export const LOSS_SAMPLES: readonly LossSample[] = ['test', 'train'];
 
 /** Resolved settings of an IFT-paper experiment (every one is a CLI flag, recorded in config.json). */
@@ -102,6 +109,7 @@ export interface DoubleWellSettings {
   readonly bins: number;
 }
 
+/** Resolved settings of any experiment (see `resolveSettings`). */
 export type ExperimentSettings = IftSettings | DoubleWellSettings;
 
 /** One unit of work for a worker: one (method, run). */
@@ -152,7 +160,13 @@ export interface RunCurve {
   readonly snapshots?: SnapshotDetail;
 }
 
-/** Optional hooks of a run: progress in steps (paper counting). */
+/** Optional hooks of a run: progress in steps (paper counting), and an early stop. */
 export interface RunHooks {
+  /** Called with the number of steps done (paper counting) as the run advances. */
   onProgress?: (stepsDone: number) => void;
+  /**
+   * Checked before every step; true stops the run there (a scheduler's SIGTERM). The curve then
+   * ends at the last step done, recorded, so it is shorter than the planned one.
+   */
+  shouldStop?: () => boolean;
 }

@@ -1,4 +1,5 @@
 import { InputError } from '../core/errors.js';
+import { exp } from '../core/math.js';
 import type { ParticleMeasure } from '../core/measure.js';
 
 /**
@@ -27,7 +28,7 @@ export function unionOfSupports(mu0: ParticleMeasure, Y: Float64Array, yWeights?
  */
 export function fisherRaoClosedForm(w0: Float64Array, target: Float64Array, t: number): Float64Array {
   if (!(t >= 0) || !Number.isFinite(t)) throw new InputError('t', t, 'a finite time >= 0');
-  const a = Math.exp(-t);
+  const a = exp(-t);
   const out = new Float64Array(w0.length);
   for (let i = 0; i < w0.length; i++) out[i] = a * w0[i]! + (1 - a) * target[i]!;
   return out;

@@ -1,5 +1,5 @@
 import { kernelMatrix } from '../backend/kernelMatrix.js';
-import { fsum } from '../core/math.js';
+import { exp, fsum } from '../core/math.js';
 import type { ParticleMeasure } from '../core/measure.js';
 import type { Energy } from '../energies/energy.js';
 import type { Kernel } from '../kernels/kernel.js';
@@ -8,7 +8,9 @@ import { solveKernelQP } from '../solvers/kernelQP.js';
 import { projectOrthant, projectSimplex } from '../solvers/simplexProjection.js';
 import type { Reaction } from './types.js';
 
+/** Result of {@link reactionStep}: the new weights and diagnostics (the QP report of the exact MMD step). */
 export interface ReactionResult {
+  /** New weights [n]. */
   w: Float64Array;
   /** For the exact MMD step: solver iterations and the largest scaled KKT residual. */
   qp?: { iterations: number; kkt: number; converged: boolean };
@@ -25,18 +27,18 @@ export function reactionStep(E: Energy, mu: ParticleMeasure, re: Reaction, eta: 
     const xi = E.evaluate(mu, { xi: true }).xi!;
     const out = new Float64Array(n);
     if (re.kind === 'hellinger') {
-      for (let i = 0; i < n; i++) out[i] = w[i]! * Math.exp(-h * xi[i]!);
+      for (let i = 0; i < n; i++) out[i] = w[i]! * exp(-h * xi[i]!);
       return { w: out };
     }
     if (re.kind === 'fisher-rao' && re.normalise === 'project') {
-      for (let i = 0; i < n; i++) out[i] = w[i]! * Math.exp(-h * xi[i]!);
+      for (let i = 0; i < n; i++) out[i] = w[i]! * exp(-h * xi[i]!);
       if (!allFinite(out)) return { w: out }; // the flow reports it as a divergence (weight i, reduce eta)
       return { w: projectSimplex(out, undefined, fsum(w)) };
     }
     // Shift by the largest exponent so exp never overflows; the normalisation removes it.
     let mx = -Infinity;
     for (let i = 0; i < n; i++) if (w[i]! > 0 && -h * xi[i]! > mx) mx = -h * xi[i]!;
-    for (let i = 0; i < n; i++) out[i] = w[i]! > 0 ? w[i]! * Math.exp(-h * xi[i]! - mx) : 0;
+    for (let i = 0; i < n; i++) out[i] = w[i]! > 0 ? w[i]! * exp(-h * xi[i]! - mx) : 0;
     const m0 = fsum(w);
     const m1 = fsum(out);
     for (let i = 0; i < n; i++) out[i] = (out[i]! * m0) / m1;
@@ -52,6 +54,19 @@ export function reactionStep(E: Energy, mu: ParticleMeasure, re: Reaction, eta: 
     // divergence naming the step, the weight and eta, rather than the projection's internal `v[i]`.
     if (!allFinite(v)) return { w: v };
     return { w: spherical ? projectSimplex(v, undefined, mass) : projectOrthant(v) };
+  }
+  if (re.variant === 'stein') {
+    // F(β) = ½βᵀGβ exactly, geometry kernel G: min ½(1 + 1/h)βᵀGβ − βᵀGw/h
+    const G = E.steinGram!(mu.X);
+    const g = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += G[i * n + j]! * w[j]!;
+      g[i] = s / h;
+    }
+    const res = solveKernelQP({ K: G, a: 1 + 1 / h, g, constraint: spherical ? 'simplex' : 'orthant', mass });
+    const k = res.kkt;
+    return { w: res.beta, qp: { iterations: res.iterations, kkt: Math.max(k.stationarity, k.complementarity, k.primalFeasibility), converged: res.converged } };
   }
   const ker = kernel!;
   const K = kernelMatrix(ker, mu.X, mu.d);

@@ -1,10 +1,13 @@
 import { kernelSumVec } from '../backend/vectorSums.js';
+import { exp } from '../core/math.js';
 import type { ParticleMeasure } from '../core/measure.js';
 import type { Rng } from '../core/rng.js';
 import type { Energy } from '../energies/energy.js';
 import type { Transport } from './types.js';
 
+/** Result of {@link transportStep}: the new positions and diagnostics of the step. */
 export interface TransportResult {
+  /** New positions [n, d]. */
   X: Float64Array;
   /** F(µ) before the step, when the evaluation gave it for free. */
   energy?: number;
@@ -91,7 +94,7 @@ function malaCorrect(
       bwd += (x - y + h * g1[i * d + a]!) ** 2;
     }
     const logA = -(V1[i]! - V0[i]!) / D - bwd / (4 * h * D) + fwd / (4 * h * D);
-    if (logA >= 0 || r.uniform() < Math.exp(logA)) acc++;
+    if (logA >= 0 || r.uniform() < exp(logA)) acc++;
     else for (let a = 0; a < d; a++) out[i * d + a] = mu.X[i * d + a]!;
   }
   return { X: out, accepted: acc / n };

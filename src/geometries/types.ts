@@ -1,7 +1,7 @@
 import type { Kernel } from '../kernels/kernel.js';
 
 /**
- * Transport part of a geometry: how positions move (MATH.md §4–5).
+ * Transport part of a geometry: how positions move (docs/math.md §4–5).
  * - wasserstein: ẋᵢ = −∇ξ(xᵢ), weights fixed. `scheme` 'explicit' (default) is
  *   xᵢ ← xᵢ − τ·coef·∇ξ(xᵢ) (+ √(2τ·coef·D)·N(0, I) when the energy has diffusion D:
  *   Euler–Maruyama); 'implicit' is the JKO step argmin_X F(µ_X) + (1/2τ)Σwᵢ|xᵢ − xᵢᵏ|².
@@ -26,7 +26,7 @@ export type Transport =
   | { readonly kind: 'stein'; readonly kernel: Kernel; readonly coef?: number };
 
 /**
- * Reaction part: how weights change with positions fixed (MATH.md §4–5); η·coef is the step.
+ * Reaction part: how weights change with positions fixed (docs/math.md §4–5); η·coef is the step.
  * - fisher-rao (spherical Hellinger, keeps mass): wᵢ ← wᵢ·exp(−η ξ(xᵢ)) / Z (entropic mirror
  *   descent; Z restores the mass before the step). `normalise: 'project'` replaces the
  *   division by Z with the Euclidean projection onto the simplex, Proj_Δ(w·e^{−ηξ}) (the KL
@@ -36,6 +36,8 @@ export type Transport =
  *   β = argmin_{β ∈ Δ (or ≥ 0)} F(Σβᵢδ_{xᵢ}) + (1/2η)MMD²(Σβᵢδ_{xᵢ}, Σwᵢδ_{xᵢ}) — a QP, exact
  *   for energies quadratic in the weights (½MMD²), F linearised at w otherwise;
  *   'pgd': β = Proj_Δ(w − ηξ) (or max(0, w − ηξ) on M+), one projected-gradient step.
+ *   'stein': for ½KSD² (F = ½βᵀGβ, G the Stein kernel matrix), the exact proximal step in the
+ *   geometry of the Stein kernel itself: β = argmin ½βᵀGβ + (1/2η)(β − w)ᵀG(β − w).
  *   `kernel` defaults to the energy's kernel.
  */
 export type Reaction =
@@ -44,7 +46,7 @@ export type Reaction =
   | {
       readonly kind: 'mmd';
       readonly spherical?: boolean;
-      readonly variant?: 'exact' | 'pgd';
+      readonly variant?: 'exact' | 'pgd' | 'stein';
       readonly kernel?: Kernel;
       readonly coef?: number;
     };

@@ -14,23 +14,32 @@ export function medianBandwidth(X: Float64Array, d: number, maxPoints = 1000, fi
   const stride = Math.max(1, Math.ceil(n / maxPoints));
   const idx: number[] = [];
   for (let i = 0; i < n; i += stride) idx.push(i);
-  const dist = new Float64Array((idx.length * (idx.length - 1)) / 2);
-  let p = 0;
-  for (let a = 0; a < idx.length; a++)
-    for (let b = a + 1; b < idx.length; b++) {
-      let s = 0;
-      for (let k = 0; k < d; k++) {
-        const t = X[idx[a]! * d + k]! - X[idx[b]! * d + k]!;
-        s += t * t;
+  const median = (scale: number) => {
+    const dist = new Float64Array((idx.length * (idx.length - 1)) / 2);
+    let p = 0;
+    for (let a = 0; a < idx.length; a++)
+      for (let b = a + 1; b < idx.length; b++) {
+        let s = 0;
+        for (let k = 0; k < d; k++) {
+          const t = X[idx[a]! * d + k]! / scale - X[idx[b]! * d + k]! / scale;
+          s += t * t;
+        }
+        dist[p++] = s;
       }
-      dist[p++] = s;
-    }
-  dist.sort();
-  const mid = dist.length >> 1;
-  const med = dist.length % 2 ? dist[mid]! : 0.5 * (dist[mid - 1]! + dist[mid]!);
-  const sigma = Math.sqrt(med);
-  if (!(sigma > 0)) throw new InputError(field, 'median', 'points that are not all identical (the median distance is 0); give a bandwidth');
+    dist.sort();
+    const mid = dist.length >> 1;
+    const med = dist.length % 2 ? dist[mid]! : 0.5 * (dist[mid - 1]! + dist[mid]!);
+    return scale * Math.sqrt(med);
+  };
+  let sigma = median(1);
+  if (sigma === Infinity) {
+    // squared distances overflow (coordinates beyond ~1e154): the same median computed on X / max|x|
+    let big = 0;
+    for (let i = 0; i < X.length; i++) big = Math.max(big, Math.abs(X[i]!));
+    sigma = median(big);
+  }
   if (!Number.isFinite(sigma))
-    throw new InputError(field, 'median', 'points whose distances are finite (the median distance overflows to Infinity); rescale the data or give a bandwidth');
+    throw new InputError(field, 'median', 'finite pairwise distances for the median heuristic', `the median distance is ${sigma}; give sigma as a number`);
+  if (!(sigma > 0)) throw new InputError(field, 'median', 'points that are not all identical (the median distance is 0); give a bandwidth');
   return sigma;
 }

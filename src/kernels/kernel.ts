@@ -1,4 +1,6 @@
+import { expNonPositive } from '../backend/exp.js';
 import { InputError } from '../core/errors.js';
+import { powNonNegative } from '../core/math.js';
 import { checkPositive } from '../core/validate.js';
 
 /**
@@ -20,7 +22,9 @@ export type Kernel =
   | { readonly kind: 'matern32'; readonly sigma: number }
   | { readonly kind: 'energy'; readonly beta?: number };
 
+/** The name of a kernel family: `gaussian`, `imq`, `laplace`, `matern32` or `energy` (formulas in {@link Kernel}). */
 export type KernelKind = Kernel['kind'];
+/** Every kernel family, in the order error messages list them. */
 export const KERNEL_KINDS: readonly KernelKind[] = ['gaussian', 'imq', 'laplace', 'matern32', 'energy'];
 
 /**
@@ -38,17 +42,21 @@ export function scaledSq(s: number, sigma: number): number {
   return s / sigma / sigma;
 }
 
+/** −s/(2σ²) for the Gaussian: −½·(1/σ²)·s as everywhere, or −½·(s/σ)/σ where 1/σ² overflows. */
+export function gaussianExponent(s: number, sigma: number): number {
+  const is2 = 1 / (sigma * sigma);
+  return Number.isFinite(is2) ? -0.5 * is2 * s : -0.5 * scaledSq(s, sigma);
+}
+
 /** Kernels with a finite tr ∇ₓ∇ᵧk at x = y, as the Langevin–Stein kernel requires. */
 export const STEIN_KERNEL_KINDS: readonly KernelKind[] = ['gaussian', 'imq', 'matern32'];
 
-/**
- * Validates a kernel description, throwing an `InputError` naming the bad field: `kind` one of
- * `KERNEL_KINDS` (case-sensitive: 'Gaussian' or 'rbf' are refused, with the list), σ a finite
- * number ≥ `SIGMA_MIN` for the kernels that have one, β in range where given.
- */
+/** Validates a kernel description, throwing an `InputError` naming the bad field. */
 export function checkKernel(k: unknown, field = 'kernel'): Kernel {
   if (typeof k !== 'object' || k === null) throw new InputError(field, k, 'a kernel object like {kind: "gaussian", sigma: 1}');
   const kind = (k as { kind?: unknown }).kind;
+  if (kind === undefined && 'type' in k)
+    throw new InputError(`${field}.kind`, kind, `one of ${KERNEL_KINDS.join(', ')} — write {kind: ${JSON.stringify((k as { type: unknown }).type)}, …}: "kind" is the word for the family in the library and the run spec ("type" is its old spec name)`);
   if (typeof kind !== 'string' || !(KERNEL_KINDS as readonly string[]).includes(kind))
     throw new InputError(`${field}.kind`, kind, `one of ${KERNEL_KINDS.join(', ')}`);
   const kk = k as Kernel;
@@ -81,21 +89,34 @@ export interface Profile {
   trace: number;
 }
 
-/** Value k(x, y) from s = |x − y|². */
+/**
+ * Value k(x, y) from s = |x − y|². Written with the same operations as the kernel sums
+ * (backend/profiles.ts) and with the own `expNonPositive` / `powNonNegative` instead of
+ * `Math.exp` / `**`, so a value is the same in every JavaScript engine and equals the one the
+ * kernel sums and the WebAssembly module use.
+ */
 export function kernelValue(ker: Kernel, s: number): number {
   switch (ker.kind) {
     case 'gaussian':
-      return Math.exp(-0.5 * scaledSq(s, ker.sigma));
-    case 'imq':
-      return (1 + scaledSq(s, ker.sigma)) ** -(ker.beta ?? 0.5);
-    case 'laplace':
-      return Math.exp(-Math.sqrt(s) / ker.sigma);
-    case 'matern32': {
-      const ar = (Math.sqrt(3) * Math.sqrt(s)) / ker.sigma;
-      return (1 + ar) * Math.exp(-ar);
+      return expNonPositive(gaussianExponent(s, ker.sigma));
+    case 'imq': {
+      const b = ker.beta ?? 0.5;
+      const is2 = 1 / (ker.sigma * ker.sigma);
+      const u = 1 + (Number.isFinite(is2) ? s * is2 : scaledSq(s, ker.sigma));
+      return b === 0.5 ? 1 / Math.sqrt(u) : b === 1 ? 1 / u : b === 1.5 ? 1 / (u * Math.sqrt(u)) : powNonNegative(u, -b);
     }
-    case 'energy':
-      return -(s ** ((ker.beta ?? 1) / 2));
+    case 'laplace':
+      return expNonPositive(-Math.sqrt(s) * (1 / ker.sigma));
+    case 'matern32': {
+      const a = Math.sqrt(3) / ker.sigma;
+      const r = Math.sqrt(s);
+      return (1 + a * r) * expNonPositive(-a * r);
+    }
+    case 'energy': {
+      const b = ker.beta ?? 1;
+      const r = Math.sqrt(s);
+      return b === 1 ? -r : -powNonNegative(r, b);
+    }
   }
 }
 
@@ -107,24 +128,24 @@ export function kernelValue(ker: Kernel, s: number): number {
 export function kernelProfile(ker: Kernel, s: number, d: number): Profile {
   switch (ker.kind) {
     case 'gaussian': {
-      // k = 0 terms are 0 even where 1/σ² or s/σ⁴ overflow (0·∞ would give NaN).
       const is2 = 1 / (ker.sigma * ker.sigma);
-      const k = Math.exp(-0.5 * scaledSq(s, ker.sigma));
+      const k = expNonPositive(gaussianExponent(s, ker.sigma));
+      // k = 0 terms are 0 even where 1/σ² or s/σ⁴ overflow (0·∞ would give NaN).
       if (k === 0) return { k, c: 0, trace: 0 };
       return { k, c: -k * is2, trace: k * (d * is2 - s * is2 * is2) };
     }
     case 'imq': {
       const b = ker.beta ?? 0.5;
       const is2 = 1 / (ker.sigma * ker.sigma);
-      const u = 1 + scaledSq(s, ker.sigma);
-      const k = u ** -b;
+      const u = 1 + (Number.isFinite(is2) ? s * is2 : scaledSq(s, ker.sigma));
+      const k = powNonNegative(u, -b);
       const c = (-2 * b * is2 * k) / u;
       const cp = (2 * b * (b + 1) * is2 * is2 * k) / (u * u);
       return { k, c, trace: -2 * s * cp - d * c };
     }
     case 'laplace': {
       const r = Math.sqrt(s);
-      const k = Math.exp(-r / ker.sigma);
+      const k = expNonPositive(-r * (1 / ker.sigma));
       if (r === 0) return { k, c: 0, trace: Infinity };
       const c = -k / (ker.sigma * r);
       // c(r) = −e^{−r/σ}/(σr): c′(s) = (dc/dr)/(2r) = e^{−r/σ}(1/σ + 1/r)/(2σr²)
@@ -134,15 +155,15 @@ export function kernelProfile(ker: Kernel, s: number, d: number): Profile {
     case 'matern32': {
       const a = Math.sqrt(3) / ker.sigma;
       const r = Math.sqrt(s);
-      const e = Math.exp(-a * r);
+      const e = expNonPositive(-a * r);
       return { k: (1 + a * r) * e, c: -a * a * e, trace: a * a * e * (d - a * r) };
     }
     case 'energy': {
       const b = ker.beta ?? 1;
       const r = Math.sqrt(s);
-      const k = -(r ** b);
+      const k = b === 1 ? -r : -powNonNegative(r, b);
       if (r === 0) return { k, c: 0, trace: Infinity };
-      const rb2 = r ** (b - 2);
+      const rb2 = powNonNegative(r, b - 2);
       return { k, c: -b * rb2, trace: b * (b - 2 + d) * rb2 };
     }
   }
@@ -159,15 +180,15 @@ export function kernelDerivs(ker: Kernel, s: number): { k: number; c: number; cp
   switch (ker.kind) {
     case 'gaussian': {
       const is2 = 1 / (ker.sigma * ker.sigma);
-      const k = Math.exp(-0.5 * scaledSq(s, ker.sigma));
+      const k = expNonPositive(gaussianExponent(s, ker.sigma));
       if (k === 0) return { k, c: 0, cp: 0, cpp: 0 };
       return { k, c: -k * is2, cp: 0.5 * k * is2 * is2, cpp: -0.25 * k * is2 * is2 * is2 };
     }
     case 'imq': {
       const b = ker.beta ?? 0.5;
       const is2 = 1 / (ker.sigma * ker.sigma);
-      const u = 1 + scaledSq(s, ker.sigma);
-      const k = u ** -b;
+      const u = 1 + (Number.isFinite(is2) ? s * is2 : scaledSq(s, ker.sigma));
+      const k = powNonNegative(u, -b);
       return {
         k,
         c: (-2 * b * is2 * k) / u,
@@ -178,7 +199,7 @@ export function kernelDerivs(ker: Kernel, s: number): { k: number; c: number; cp
     case 'matern32': {
       const a = Math.sqrt(3) / ker.sigma;
       const r = Math.sqrt(s);
-      const e = Math.exp(-a * r);
+      const e = expNonPositive(-a * r);
       if (r === 0) return { k: 1, c: -a * a, cp: 0, cpp: 0 };
       return { k: (1 + a * r) * e, c: -a * a * e, cp: (a * a * a * e) / (2 * r), cpp: (-a * a * a * e * (a * r + 1)) / (4 * r * r * r) };
     }

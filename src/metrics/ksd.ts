@@ -6,21 +6,42 @@ import { checkMeasure } from '../core/measure.js';
 import { checkAllFinite } from '../core/validate.js';
 import type { Kernel } from '../kernels/kernel.js';
 import { checkKernel, checkSteinKernel } from '../kernels/kernel.js';
+import type { KernelMetricOptions } from './mmd.js';
+import { metricKernel } from './mmd.js';
 
 /**
  * Squared kernel Stein discrepancy (V-statistic) of µ = Σᵢ wᵢδ_{xᵢ} against π known
  * through its score s = ∇log π only:
  *   KSD²(µ‖π) = Σᵢⱼ wᵢwⱼ k_π(xᵢ, xⱼ),
  *   k_π(x, y) = s(x)ᵀs(y)k + s(x)ᵀ∇ᵧk + s(y)ᵀ∇ₓk + tr ∇ₓ∇ᵧk.
- * `scores` is s(xᵢ) as [n, d]. Requires a kernel with finite tr ∇ₓ∇ᵧk (gaussian, imq, matern32).
- * Cost O(n²·d).
- * @throws InputError for an unknown or non-Stein kernel, σ ≤ 0 or NaN, a malformed measure
- *   (lengths, NaN/Inf, negative weights) or scores that are not a finite [n, d] Float64Array.
+ * The target is given by `scores` = s(xᵢ) as [n, d], or by an object with a `score`
+ * function (evaluated at µ's points). `opts.kernel` defaults to the Gaussian σ = 1;
+ * `sigma: 'median'` is the median heuristic over µ's points alone. Requires a kernel with finite tr ∇ₓ∇ᵧk (gaussian, imq, matern32).
+ * A squared quantity (take the square root for KSD). Cost O(n²·d).
  */
-export function ksdSquared(ker: Kernel, mu: ParticleMeasure, scores: Float64Array): number {
-  checkKernel(ker, 'kernel');
+export function ksdSquared(mu: ParticleMeasure, target: Float64Array | { score(X: Float64Array): Float64Array }, opts?: KernelMetricOptions): number;
+/** @deprecated Kernel first: write `ksdSquared(mu, scores, {kernel})`. */
+export function ksdSquared(ker: Kernel, mu: ParticleMeasure, scores: Float64Array): number;
+export function ksdSquared(
+  a: ParticleMeasure | Kernel,
+  b: ParticleMeasure | Float64Array | { score(X: Float64Array): Float64Array },
+  c?: Float64Array | KernelMetricOptions,
+): number {
+  let ker: Kernel;
+  let mu: ParticleMeasure;
+  let scores: Float64Array;
+  if (a === null || typeof a !== 'object') throw new InputError('mu', a, 'a ParticleMeasure {n, d, X, w}');
+  if (!('X' in a)) {
+    ker = checkKernel(a, 'kernel');
+    mu = checkMeasure(b, 'mu');
+    scores = c as Float64Array;
+  } else {
+    mu = checkMeasure(a, 'mu');
+    scores = b instanceof Float64Array ? b : (b as { score(X: Float64Array): Float64Array }).score(mu.X);
+    // the median heuristic over µ's own points: KSD needs no second sample
+    ker = metricKernel(c as KernelMetricOptions | undefined, [mu.X], mu.d);
+  }
   checkSteinKernel(ker);
-  checkMeasure(mu, 'mu');
   if (!(scores instanceof Float64Array)) throw new InputError('scores', scores, 'a Float64Array [n, d] of s(xᵢ) = ∇log π(xᵢ)');
   if (scores.length !== mu.n * mu.d) throw new InputError('scores.length', scores.length, `n*d = ${mu.n * mu.d}`);
   checkAllFinite('scores', scores, mu.d);
@@ -28,7 +49,7 @@ export function ksdSquared(ker: Kernel, mu: ParticleMeasure, scores: Float64Arra
   return fdot(mu.w, kv);
 }
 
-/** Kish's effective sample size (Σwᵢ)² / Σwᵢ² of weights w [n] (n for uniform weights). */
+/** Kish's effective sample size (Σwᵢ)² / Σwᵢ² of weights w [n]: a count in [1, n] (n for uniform weights). */
 export function effectiveSampleSize(w: Float64Array): number {
   let s = 0;
   let s2 = 0;

@@ -45,6 +45,7 @@ export interface SinkhornAnnealing {
   itersPerStage?: number;
 }
 
+/** Options of {@link sinkhorn} and {@link sinkhornDivergence}: the regularisation ε (in units of the squared cost |x − y|²), stopping rule and ε-annealing. */
 export interface SinkhornOptions {
   /** Entropic regularisation ε > 0, in units of the cost |x − y|² (required). */
   eps: number;
@@ -78,6 +79,7 @@ export interface SinkhornOptions {
   domain?: 'auto' | 'scaling' | 'log';
 }
 
+/** Result of {@link sinkhorn}: `cost` = ⟨C, P_ε⟩ and `objective` = OT_ε, both squared-distance quantities (C = |x − y|²), with the dual potentials and convergence information. */
 export interface SinkhornResult {
   /** Primal transport cost ⟨C, P_ε⟩ = Σᵢⱼ Pᵢⱼ|xᵢ − yⱼ|² of the entropic plan (POT's `sinkhorn2` value). */
   cost: number;
@@ -104,6 +106,7 @@ export interface SinkhornResult {
   g: Float64Array;
 }
 
+/** Result of {@link sinkhornDivergence}: S_ε(µ, ν) (a squared-distance quantity, → W₂² as ε → 0) and the three OT_ε terms it is made of. */
 export interface SinkhornDivergenceResult {
   /** S_ε(µ, ν) = OT_ε(µ, ν) − ½OT_ε(µ, µ) − ½OT_ε(ν, ν). */
   divergence: number;

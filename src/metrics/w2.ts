@@ -27,6 +27,7 @@ import { checkAllFinite, checkInteger, checkShape } from '../core/validate.js';
 /** Which exact solver computes W₂². */
 export type W2Method = 'auto' | 'sorted' | 'assignment' | 'networkSimplex';
 
+/** Options of {@link w2Squared}, {@link w2} and {@link optimalPlan}. */
 export interface W2Options {
   /**
    * `'auto'` (default): `'sorted'` when d = 1, else `'assignment'` when n = m and both

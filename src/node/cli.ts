@@ -12,13 +12,17 @@ import { medianBandwidth } from '../kernels/bandwidth.js';
 import type { Kernel } from '../kernels/kernel.js';
 import { KERNEL_KINDS, checkKernel } from '../kernels/kernel.js';
 import { ksdSquared } from '../metrics/ksd.js';
-import { energyDistance, mmdSquared, mmdSquaredUnbiased } from '../metrics/mmd.js';
+import { energyDistanceSquared, mmd, mmdSquaredUnbiased } from '../metrics/mmd.js';
 import { SINKHORN_DEFAULTS, sinkhornDivergence } from '../metrics/sinkhorn.js';
 import { w2 } from '../metrics/w2.js';
 import { TARGET_NAMES, makeTarget } from '../targets/makeTarget.js';
 import { registerExperimentCommand } from './experimentCommand.js';
+import { registerExplainCommands, specFieldsHelp } from './explainCommands.js';
 import { readParticles, writeParticles } from './files.js';
+import { normaliseSpecWords } from '../spec/alias.js';
 import { readSpecFile, runSpecFile } from './runCommand.js';
+import { onStopSignals, signalExitCode, signalLabel } from './signals.js';
+import { registerSweepCommand } from './sweep/command.js';
 import { packageVersion } from './version.js';
 import { positiveNumber, nonNegativeInt, positiveInt, seedInt } from './cliParsers.js';
 import { checkArrayBudget } from '../core/limits.js';
@@ -39,12 +43,28 @@ function parseTargetArg(arg: string, field: string): unknown {
   return { name: t };
 }
 
+/** Parameters a bare target name needs, shown when `sample NAME` alone cannot build it. */
+const SAMPLE_EXAMPLES: Record<string, string> = {
+  gaussian: '{"name":"gaussian","mean":[0,0],"cov":[[1,0.5],[0.5,2]]}',
+  mixture: '{"name":"mixture","means":[[-2,0],[2,0]],"covs":[0.5,0.5]}',
+  samples: '{"name":"samples","samples":[[0,0],[1,1]]}',
+};
+
 const METRICS = ['mmd', 'mmd-unbiased', 'energy', 'w2', 'sinkhorn', 'ksd'] as const;
-/** The metrics that use the kernel (and so a bandwidth). */
-const KERNEL_METRICS: readonly string[] = ['mmd', 'mmd-unbiased', 'ksd'];
 /** Exit code of `metrics` when the Sinkhorn iteration did not reach its tolerance. */
 export const EXIT_NOT_CONVERGED = 4;
 
+/** What each number of `measureflow metrics` is, with its unit (squared or not). */
+const METRIC_UNITS: Record<string, string> = {
+  mmd: 'MMD (a distance, not squared; biased V-statistic)',
+  mmdSquaredUnbiased: 'MMD² (squared; unbiased U-statistic, may be < 0)',
+  energyDistanceSquared: 'energy distance D² = 2E|X−Y| − E|X−X′| − E|Y−Y′| (squared; units of |x−y|)',
+  w2: 'W₂ (exact 2-Wasserstein distance, not squared)',
+  sinkhornDivergence: 'Sinkhorn divergence S_ε with cost |x−y|² (units of squared distance, like W₂²)',
+  ksd: 'KSD of a against the target (not squared; V-statistic)',
+};
+
+/** The commander program of the `measureflow` CLI (`run`, `metrics`, `sample`, `experiment`), writing through `io`; `main` parses argv with it. */
 export function buildProgram(io: { out: (s: string) => void; err: (s: string) => void }): Command {
   const program = new Command()
     .name('measureflow')
@@ -65,22 +85,28 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .option('--out <dir>', 'override spec.out (relative to the current directory)')
     .option('--json', 'print a JSON summary on stdout')
     .option('--quiet', 'no progress bar')
+    .addHelpText('after', specFieldsHelp())
     .action(async (specPath, o) => {
       const raw = readSpecFile(specPath) as Record<string, unknown>;
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError('spec', raw, 'a JSON object');
+      const { aliased } = normaliseSpecWords(raw);
+      if (aliased.length > 0)
+        io.err(`measureflow: note: ${aliased.join(', ')} read as "kind" (the word measureflow uses for a family, in the library and the spec; "type" is its old name)\n`);
       const spec: Record<string, unknown> = { ...raw };
       if (o.steps !== undefined) spec.steps = o.steps;
       if (o.seed !== undefined) spec.seed = o.seed;
       if (o.tau !== undefined) spec.tau = o.tau;
       if (o.eta !== undefined) spec.eta = o.eta;
       if (o.out !== undefined) spec.out = resolve(o.out);
-      const signal = { stopped: false };
-      const onSigint = () => {
-        if (signal.stopped) process.exit(130);
+      const signal: { stopped: boolean; writing?: boolean } = { stopped: false };
+      const stop = onStopSignals((sig) => {
         signal.stopped = true;
-        io.err('\nmeasureflow: interrupted — writing the steps done so far (Ctrl-C again to abort)\n');
-      };
-      process.on('SIGINT', onSigint);
+        io.err(
+          signal.writing
+            ? `\nmeasureflow: ${signalLabel(sig)} — the run is done and its results are being written; this finishes in a moment (${signalLabel(sig)} again aborts, and the folder then keeps its previous contents)\n`
+            : `\nmeasureflow: ${signalLabel(sig)} — stopping after the current step and writing the steps done so far (${signalLabel(sig)} again aborts without writing)\n`,
+        );
+      });
       try {
         const res = await runSpecFile(spec, {
           baseDir: dirname(resolve(specPath)),
@@ -90,19 +116,20 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
         });
         const last = res.result.history[res.result.history.length - 1];
         const first = res.result.history[0];
+        const status = res.diverged ? 'diverged' : res.result.stopped ? 'interrupted' : 'completed';
         if (o.json)
           io.out(
-            `${JSON.stringify({ status: res.diverged ? 'diverged' : res.result.stopped ? 'interrupted' : 'completed', out: res.outDir, files: res.files, steps: res.result.stepsDone, first, last, ms: res.result.elapsedMs })}\n`,
+            `${JSON.stringify({ status, out: res.outDir, files: res.files, steps: res.result.stepsDone, first, last, ms: res.result.elapsedMs, ...(res.diverged ? { error: res.diverged } : {}), ...(res.warnings?.length ? { warnings: res.warnings } : {}) })}\n`,
           );
         else {
           const fmt = (r: typeof last) =>
             r
               ? Object.entries(r)
-                  .filter(([k, v]) => k !== 'time' && v !== undefined)
+                  .filter(([k, v]) => k !== 'wallMs' && v !== undefined)
                   .map(([k, v]) => `${k}=${typeof v === 'number' && k !== 'step' ? v.toPrecision(6) : v}`)
                   .join(' ')
               : '';
-          io.out(`${String(spec.algorithm)}: ${res.result.stepsDone} steps in ${(res.result.elapsedMs / 1000).toFixed(2)} s\n`);
+          io.out(`${String(spec.algorithm)}: ${res.result.stepsDone} steps in ${(res.result.elapsedMs / 1000).toFixed(2)} s${status === 'completed' ? '' : ` (${status})`}\n`);
           io.out(`  start: ${fmt(first)}\n  end:   ${fmt(last)}\n`);
           io.out(`  results in ${res.outDir}\n`);
         }
@@ -110,12 +137,13 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
         const e1 = last?.energy;
         if (typeof e0 === 'number' && typeof e1 === 'number' && e1 > e0 + 1e-12 * Math.abs(e0))
           io.err(`measureflow: warning: the energy increased over the run (${e0.toPrecision(6)} -> ${e1.toPrecision(6)}); tau or eta may be too large\n`);
+        const sig = stop.received();
         if (res.diverged) {
           io.err(`measureflow: ${res.diverged}\n`);
           process.exitCode = 3;
-        } else if (res.result.stopped) process.exitCode = 130;
+        } else if (res.result.stopped) process.exitCode = signalExitCode(sig ?? 'SIGINT');
       } finally {
-        process.off('SIGINT', onSigint);
+        stop.uninstall();
       }
     });
 
@@ -145,34 +173,38 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       const nu = b ? readParticles(b, { field: 'b' }) : null;
       if (!nu && wanted.some((m) => m !== 'ksd')) throw new InputError('b', undefined, `a second samples file for ${wanted.filter((m) => m !== 'ksd').join(', ')}`);
       if (nu && nu.d !== mu.d) throw new InputError('b.d', nu.d, `${mu.d} (the dimension of a)`);
-      let sigma: number | undefined;
       if (o.kernel === 'energy' && o.sigma !== undefined)
         throw new InputError('--sigma', o.sigma, 'no bandwidth with --kernel energy (the energy kernel −|x−y| has none)');
-      const usesKernel = wanted.some((m) => KERNEL_METRICS.includes(m));
-      if (o.kernel !== 'energy') {
-        if (o.sigma === undefined || o.sigma === 'median') {
-          // The median heuristic only when a kernel metric needs it (w2/sinkhorn/energy do not).
-          if (usesKernel) {
-            const all = new Float64Array(mu.X.length + (nu?.X.length ?? 0));
-            all.set(mu.X);
-            if (nu) all.set(nu.X, mu.X.length);
+      const sigmaArg: number | 'median' = o.sigma === undefined || o.sigma === 'median' ? 'median' : positiveNumber('--sigma')(o.sigma);
+      // "median": the median heuristic over the points a metric compares — A and B for the
+      // two-sample metrics, A alone for KSD (so KSD of A does not depend on whether B is given)
+      const kernelOn = (sets: Float64Array[]): Kernel => {
+        let sigma: number | undefined;
+        if (o.kernel !== 'energy') {
+          if (sigmaArg === 'median') {
+            const all = new Float64Array(sets.reduce((a, X) => a + X.length, 0));
+            let off = 0;
+            for (const X of sets) {
+              all.set(X, off);
+              off += X.length;
+            }
             sigma = medianBandwidth(all, mu.d, 1000, '--sigma');
-          }
-        } else sigma = positiveNumber('--sigma')(o.sigma);
-      }
-      const kernel: Kernel | null =
-        usesKernel || sigma !== undefined
-          ? checkKernel(
-              o.kernel === 'energy' ? { kind: 'energy', ...(o.beta ? { beta: o.beta } : {}) } : { kind: o.kernel, sigma, ...(o.beta ? { beta: o.beta } : {}) },
-              o.kernel === 'energy' ? '--kernel' : '--sigma',
-            )
-          : null;
+          } else sigma = sigmaArg;
+        }
+        return checkKernel(
+          o.kernel === 'energy' ? { kind: 'energy', ...(o.beta ? { beta: o.beta } : {}) } : { kind: o.kernel, sigma, ...(o.beta ? { beta: o.beta } : {}) },
+          o.kernel === 'energy' ? '--kernel' : '--sigma',
+        );
+      };
+      const pairKernel = nu && wanted.some((m) => m === 'mmd' || m === 'mmd-unbiased') ? kernelOn([mu.X, nu.X]) : null;
+      const ksdKernel = wanted.includes('ksd') ? kernelOn([mu.X]) : null;
       const out: Record<string, number> = {};
+      const units: Record<string, string> = {};
       let sk: { converged: boolean; iterations: number; marginalError: number; tol: number; maxIter: number } | undefined;
       for (const m of wanted) {
-        if (m === 'mmd') out.mmd = Math.sqrt(Math.max(0, mmdSquared(kernel!, mu, nu!)));
-        else if (m === 'mmd-unbiased') out.mmdSquaredUnbiased = mmdSquaredUnbiased(kernel!, mu, nu!);
-        else if (m === 'energy') out.energyDistance = energyDistance(mu, nu!);
+        if (m === 'mmd') out.mmd = mmd(mu, nu!, { kernel: pairKernel! });
+        else if (m === 'mmd-unbiased') out.mmdSquaredUnbiased = mmdSquaredUnbiased(mu, nu!, { kernel: pairKernel! });
+        else if (m === 'energy') out.energyDistanceSquared = energyDistanceSquared(mu, nu!);
         else if (m === 'w2') out.w2 = w2(mu, nu!);
         else if (m === 'sinkhorn') {
           const r = sinkhornDivergence(mu, nu!, { eps: o.eps, maxIter: o.sinkhornMaxIter, tol: o.sinkhornTol });
@@ -184,19 +216,30 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
           const t = makeTarget(parseTargetArg(o.target, '--target'), '--target');
           if (!t.score) throw new InputError('--target', o.target, 'a target with a score');
           if (t.d !== mu.d) throw new InputError('--target', o.target, `a target of dimension ${mu.d}`);
-          out.ksd = Math.sqrt(Math.max(0, ksdSquared(kernel!, mu, t.score(mu.X))));
+          out.ksd = Math.sqrt(Math.max(0, ksdSquared(mu, t.score(mu.X), { kernel: ksdKernel! })));
         }
       }
-      const info = { kernel: kernel ? { ...kernel } : undefined, eps: wanted.includes('sinkhorn') ? o.eps : undefined, sinkhorn: sk, n: mu.n, m: nu?.n, d: mu.d };
-      if (o.json) io.out(`${JSON.stringify({ ...out, ...info })}\n`);
+      for (const k of Object.keys(out)) units[k] = METRIC_UNITS[k]!;
+      const info = {
+        ...(pairKernel ? { kernel: { ...pairKernel } } : {}),
+        ...(ksdKernel ? { ksdKernel: { ...ksdKernel } } : {}),
+        eps: wanted.includes('sinkhorn') ? o.eps : undefined,
+        sinkhorn: sk,
+        n: mu.n,
+        m: nu?.n,
+        d: mu.d,
+      };
+      if (o.json) io.out(`${JSON.stringify({ ...out, units, ...info })}\n`);
       else {
-        io.out(`${kernel ? `kernel ${JSON.stringify(info.kernel)}  ` : ''}n=${mu.n}${nu ? ` m=${nu.n}` : ''} d=${mu.d}\n`);
+        io.out(`n=${mu.n}${nu ? ` m=${nu.n}` : ''} d=${mu.d}\n`);
+        if (pairKernel) io.out(`kernel of mmd: ${JSON.stringify(pairKernel)}${sigmaArg === 'median' && o.kernel !== 'energy' ? ' (median heuristic on a and b)' : ''}\n`);
+        if (ksdKernel) io.out(`kernel of ksd: ${JSON.stringify(ksdKernel)}${sigmaArg === 'median' && o.kernel !== 'energy' ? ' (median heuristic on a)' : ''}\n`);
         for (const [k, v] of Object.entries(out)) {
           const note =
             k === 'sinkhornDivergence' && sk
-              ? `  (${sk.converged ? 'converged' : 'NOT CONVERGED'}: ${sk.iterations} iterations, marginal error ${sk.marginalError.toExponential(2)})`
+              ? ` (${sk.converged ? 'converged' : 'NOT CONVERGED'}: ${sk.iterations} iterations, marginal error ${sk.marginalError.toExponential(2)})`
               : '';
-          io.out(`${k.padEnd(20)} ${v.toPrecision(8)}${note}\n`);
+          io.out(`${k.padEnd(22)} ${v.toPrecision(8).padEnd(16)} ${units[k]}${note}\n`);
         }
       }
       if (sk && !sk.converged) {
@@ -216,16 +259,28 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .option('--seed <n>', 'seed, an integer in [0, 4294967295]', seedInt('--seed'), 0)
     .option('--json', 'print a JSON summary on stdout')
     .action((targetArg, o) => {
-      const t = makeTarget(parseTargetArg(targetArg, 'target'), 'target');
+      const parsed = parseTargetArg(targetArg, 'target') as { name?: unknown };
+      let t: ReturnType<typeof makeTarget>;
+      try {
+        t = makeTarget(parsed, 'target');
+      } catch (e) {
+        const example = typeof parsed.name === 'string' ? SAMPLE_EXAMPLES[parsed.name] : undefined;
+        if (e instanceof InputError && example && Object.keys(parsed).length === 1)
+          throw new InputError('target', targetArg, `"${parsed.name}" with its parameters, e.g. measureflow sample '${example}' -n ${o.n} -o ${o.out}`, e.message);
+        throw e;
+      }
+      const label = typeof parsed.name === 'string' ? parsed.name : t.kind;
       if (!t.sample) throw new InputError('target', targetArg, 'a target with an exact sampler');
       checkArrayBudget('--n', o.n, t.d, totalmem());
       const X = t.sample(rng(o.seed, 0), o.n);
       writeParticles(o.out, particleMeasure(X, t.d));
       if (o.json) io.out(`${JSON.stringify({ out: resolve(o.out), n: o.n, d: t.d, seed: o.seed })}\n`);
-      else io.out(`wrote ${o.n} samples of ${t.kind} (d = ${t.d}, seed ${o.seed}) to ${o.out}\n`);
+      else io.out(`wrote ${o.n} samples of ${label} (d = ${t.d}, seed ${o.seed}) to ${o.out}\n`);
     });
 
   registerExperimentCommand(program, io);
+  registerExplainCommands(program, io);
+  registerSweepCommand(program, io);
 
   return program;
 }

@@ -25,10 +25,10 @@ export const nonNegativeInt = (flag: string) => (v: string) => {
   return x;
 };
 
-/** An integer ≥ 1. */
+/** An integer ≥ 1 (every refusal says ">= 1", for "-1" as for "0"). */
 export const positiveInt = (flag: string) => (v: string) => {
-  const x = nonNegativeInt(flag)(v);
-  if (x < 1) throw new InvalidArgumentError(`${flag} must be an integer >= 1 (got '${v}')`);
+  const x = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(x) || x < 1) throw new InvalidArgumentError(`${flag} must be an integer >= 1 (got '${v}')`);
   return x;
 };
 

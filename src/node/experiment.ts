@@ -7,7 +7,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { availableParallelism, cpus, platform } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
@@ -23,6 +23,7 @@ import {
   lossLabel,
   lossTable,
   meanFinals,
+  paperClaimNotice,
   reportSummary,
   resolvedConfig,
   runSeeds,
@@ -35,7 +36,8 @@ import { particlesChart } from '../plot/particles.js';
 import type { ReportFigure, ReportTable } from '../plot/report.js';
 import { reportHtml } from '../plot/report.js';
 import type { VegaLiteSpec } from '../plot/theme.js';
-import { writeFileAtomic } from './files.js';
+import { PLOTTING_HINT, PlottingUnavailableError } from './plotDeps.js';
+import { finalPathOf, type OutputFolder, OutputWriteError, openOutputFolder } from './outputFolder.js';
 import { writeFigure } from './render.js';
 import { packageVersion } from './version.js';
 import type { WorkerTask } from './experimentWorker.js';
@@ -48,8 +50,16 @@ export interface ExperimentRunOptions {
   workers?: number;
   /** Progress bars on stderr (only on a TTY and outside CI). Default true. */
   progress?: boolean;
-  /** Aborts pending and running tasks (Ctrl-C); the promise then rejects and nothing is written. */
+  /**
+   * Aborts pending and running tasks (Ctrl-C, SIGTERM): the (method, run) pairs that finished are
+   * written (status "interrupted" in config.json and the report); if none had, the promise rejects
+   * with an `InterruptedError` and nothing is written.
+   */
   signal?: AbortSignal;
+  /** Called each time a (method, run) pair finishes (diverged or failed ones included). */
+  onTaskDone?: (done: number, total: number) => void;
+  /** Called when the runs are over and the files are being written. */
+  onPhase?: (phase: 'writing') => void;
   /** Date shown in the report (default: now). */
   date?: Date;
   /** Receives renderer warnings (default: ignored). */
@@ -65,6 +75,10 @@ export interface ExperimentOutput {
   timings: Record<string, number>;
   config: Record<string, unknown>;
   workers: number;
+  status: 'completed' | 'interrupted';
+  /** (method, run) pairs finished (diverged and failed ones included) and planned. */
+  tasksDone: number;
+  tasksTotal: number;
 }
 
 /**
@@ -95,6 +109,8 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
   for (let run = 0; run < s.runs; run++) for (const m of methods) tasks.push({ settings: s, method: m.id, run });
   const workers = Math.max(1, Math.min(o.workers ?? availableParallelism(), tasks.length));
   const tStart = performance.now();
+  // The output folder is checked and locked before any computing.
+  const folder = openOutputFolder(outDir, { field: '--out', command: `measureflow experiment ${s.experiment}` });
 
   // Progress: one bar per method, in steps (paper counting) summed over runs.
   const showBars = (o.progress ?? true) && process.stderr.isTTY && !process.env.CI;
@@ -115,12 +131,37 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
 
   // Every pending task listens to the abort signal.
   if (o.signal) setMaxListeners(tasks.length + 16, o.signal);
+  try {
+    return await runAndWrite(o, s, outDir, methods, tasks, workers, tStart, multi, bars, folder);
+  } catch (e) {
+    folder.abort();
+    throw e;
+  }
+}
+
+type Bars = Map<MethodId, { bar: cliProgress.SingleBar | undefined; done: number; runsDone: number; perTask: Map<number, number> }>;
+
+async function runAndWrite(
+  o: ExperimentRunOptions,
+  s: ExperimentSettings,
+  outDir: string,
+  _methods: ReturnType<typeof experimentMethods>,
+  tasks: ExperimentTask[],
+  workers: number,
+  tStart: number,
+  multi: cliProgress.MultiBar | null,
+  bars: Bars,
+  folder: OutputFolder,
+): Promise<ExperimentOutput> {
   const entry = workerEntry();
   const pool = new Piscina({ filename: entry.filename, execArgv: entry.execArgv, maxThreads: workers, minThreads: workers, idleTimeout: 1000 });
-  let curves: RunCurve[];
+  // A (method, run) that throws is reported as failed (the others still land); an aborted one is dropped.
+  const settled: (RunCurve | null)[] = [];
+  const errors: unknown[] = [];
+  let tasksDone = 0;
   try {
-    curves = await Promise.all(
-      tasks.map(async (t) => {
+    await Promise.all(
+      tasks.map(async (t, idx) => {
         const b = bars.get(t.method)!;
         let port: MessageChannel | null = null;
         if (b.bar) {
@@ -137,7 +178,24 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
           const res = (await pool.run(wt, { ...(port ? { transferList: [port.port2] } : {}), ...(o.signal ? { signal: o.signal } : {}) })) as RunCurve;
           b.runsDone++;
           b.bar?.update(b.done, { runsDone: b.runsDone });
-          return res;
+          settled[idx] = res;
+          o.onTaskDone?.(++tasksDone, tasks.length);
+        } catch (e) {
+          settled[idx] = null;
+          if (o.signal?.aborted) return;
+          errors.push(e);
+          settled[idx] = {
+            method: t.method,
+            run: t.run,
+            runSeed: runSeeds(s)[t.run] ?? 0,
+            x: [],
+            loss: [],
+            iterations: 0,
+            elapsedMs: 0,
+            diverged: `the run failed: ${e instanceof Error ? e.message : String(e)}`,
+            finals: {},
+          };
+          o.onTaskDone?.(++tasksDone, tasks.length);
         } finally {
           port?.port1.close();
         }
@@ -147,38 +205,127 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
     multi?.stop();
     await pool.destroy();
   }
+  const interrupted = o.signal?.aborted ?? false;
+  const curves = settled.filter((c): c is RunCurve => c !== null && c !== undefined);
+  const finished = curves.filter((c) => c.x.length > 0);
+  if (finished.length === 0) {
+    if (interrupted) throw new InterruptedError('interrupted before any (method, run) finished: nothing was written, the output folder keeps its previous contents');
+    throw errors[0] ?? new Error('no (method, run) produced a result');
+  }
   const tRuns = performance.now();
+  return writeExperimentOutput({ settings: s, outDir, curves, workers, tStart, tRuns, date: o.date, onWarning: o.onWarning, onPhase: o.onPhase, folder, tasksTotal: tasks.length, interrupted });
+}
+
+/** Inputs of {@link writeExperimentOutput}: the finished runs and what the report says about how they ran. */
+export interface ExperimentWriteOptions {
+  settings: ExperimentSettings;
+  /** Output folder (created). */
+  outDir: string;
+  /** Every (method, run) of the experiment, in task order: run-major, methods in plotting order. */
+  curves: RunCurve[];
+  /** Workers (or machines) that ran them, shown in config.json and the report. */
+  workers: number;
+  /** `performance.now()` when the runs started and when they ended (timings of the report). */
+  tStart: number;
+  tRuns: number;
+  date?: Date;
+  onWarning?: (message: string) => void;
+  onPhase?: (phase: 'writing') => void;
+  /** The output folder, already opened and locked (default: opened here, committed or aborted here). */
+  folder?: OutputFolder;
+  /** (method, run) pairs planned (default: the number of curves). */
+  tasksTotal?: number;
+  /** The runs were interrupted (the report says so). */
+  interrupted?: boolean;
+}
+
+/**
+ * Aggregates the run curves (mean ± std per method and step) and writes the experiment's
+ * output folder: config.json, curves.csv, curves.json, figures and index.html, each atomically.
+ * The numbers depend only on the curves and their order, so any executor that produces the
+ * same curves (worker pool, cluster array) writes the same files.
+ */
+export async function writeExperimentOutput(o: ExperimentWriteOptions): Promise<ExperimentOutput> {
+  const s = o.settings;
+  const outDir = resolve(o.outDir);
+  const methods = experimentMethods(s);
+  const { curves, workers, tStart, tRuns } = o;
+  const folder = o.folder ?? openOutputFolder(outDir, { field: '--out', command: `measureflow sweep merge (${s.experiment})` });
+  try {
+    return await writeOutput(o, s, outDir, methods, curves, workers, tStart, tRuns, folder);
+  } catch (e) {
+    if (!o.folder) folder.abort();
+    throw e;
+  }
+}
+
+async function writeOutput(
+  o: ExperimentWriteOptions,
+  s: ExperimentSettings,
+  outDir: string,
+  methods: ReturnType<typeof experimentMethods>,
+  curves: RunCurve[],
+  workers: number,
+  tStart: number,
+  tRuns: number,
+  folder: OutputFolder,
+): Promise<ExperimentOutput> {
+  const tasks = { length: o.tasksTotal ?? curves.length };
+  const interrupted = o.interrupted ?? false;
+  const finished = curves.filter((c) => c.x.length > 0);
+  o.onPhase?.('writing');
 
   // Aggregate and write.
   const agg = aggregateCurves(methods, curves);
   const config = resolvedConfig(s);
-  const finals = meanFinals(curves);
+  const finals = meanFinals(finished);
   const table = lossTable(s, agg);
   const files: string[] = [];
   const write = (name: string, data: string) => {
-    writeFileAtomic(join(outDir, name), data);
+    folder.write(name, data);
     files.push(name);
   };
-  write('config.json', `${JSON.stringify({ ...config, workers, version: packageVersion(), node: process.version }, null, 2)}\n`);
+  const status = interrupted ? 'interrupted' : 'completed';
+  const progress = { status, tasksDone: curves.length, tasksTotal: tasks.length, ...(curves.some((c) => c.diverged) ? { diverged: curves.filter((c) => c.diverged).map((c) => ({ method: c.method, run: c.run, message: c.diverged })) } : {}) };
   write('curves.csv', curvesCsv(agg));
-  write('curves.json', `${JSON.stringify(curvesJson(s, agg, curves))}\n`);
+  write('curves.json', `${JSON.stringify(curvesJson(s, agg, curves), finiteOrNull)}\n`);
+  const outStaging = folder.staging;
 
   const figures: ReportFigure[] = [];
-  const fig = async (name: string, title: string, spec: VegaLiteSpec, caption?: string) => {
-    await writeFigure(outDir, name, spec, { onWarning: o.onWarning ?? (() => {}) });
+  // A figure that cannot be drawn is left out (with a warning), never the reason the results are lost.
+  // vega, vega-lite and @resvg/resvg-js are optional peer dependencies: without them, one hint line.
+  const figureProblems: string[] = [];
+  let plotting = true;
+  const fig = async (name: string, title: string, spec: () => VegaLiteSpec, caption?: string) => {
+    if (!plotting) return;
+    try {
+      await writeFigure(outStaging, name, spec(), { onWarning: o.onWarning ?? (() => {}) });
+    } catch (e) {
+      if (e instanceof PlottingUnavailableError) {
+        plotting = false;
+        process.stderr.write(`measureflow: ${PLOTTING_HINT}\n`);
+        return;
+      }
+      if ((e as NodeJS.ErrnoException).code) throw new OutputWriteError(finalPathOf(folder, e, `${name}.svg`), e);
+      const msg = `${name}.svg could not be drawn (${e instanceof Error ? e.message : String(e)})`;
+      figureProblems.push(msg);
+      o.onWarning?.(msg);
+      return;
+    }
     files.push(`${name}.svg`, `${name}.png`);
     figures.push({ title, svgFile: `${name}.svg`, pngFile: `${name}.png`, ...(caption ? { caption } : {}) });
   };
-  await fig('loss', 'Loss against steps', lossChart(s, agg), lossCaption(s));
+  await fig('loss', 'Loss against steps', () => lossChart(s, agg), lossCaption(s));
   if (s.experiment === 'double-well-langevin') {
     const run0 = curves.find((c) => c.run === 0 && c.snapshots);
-    if (run0?.snapshots) await fig('histograms', 'Particle histograms against the Gibbs density', histogramFigure(s, run0.snapshots.snapshots));
+    if (run0?.snapshots) await fig('histograms', 'Particle histograms against the Gibbs density', () => histogramFigure(s, run0.snapshots!.snapshots));
   } else {
     const run0 = curves.filter((c) => c.run === 0 && c.trajectory);
-    const dom = sharedDomain(run0);
+    // each panel on its own range (the extent of its own cloud): a shared range would be
+    // set by the method whose particles strand farthest away
     for (const c of run0) {
       const label = methods.find((m) => m.id === c.method)!.label;
-      await fig(`trajectories-${c.method}`, `Trajectories: ${label}`, trajectoryChart(s, c, label, dom), trajectoryCaption(s));
+      await fig(`trajectories-${c.method}`, `Trajectories: ${label}`, () => trajectoryChart(s, c, label), trajectoryCaption(s));
     }
   }
   const tFig = performance.now();
@@ -189,8 +336,8 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
     'figures and files': (tFig - tRuns) / 1000,
   };
   for (const m of methods) {
-    const mine = curves.filter((c) => c.method === m.id);
-    timings[`${m.label}: mean time per run`] = mine.reduce((a, c) => a + c.elapsedMs, 0) / mine.length / 1000;
+    const mine = finished.filter((c) => c.method === m.id);
+    if (mine.length > 0) timings[`${m.label}: mean time per run`] = mine.reduce((a, c) => a + c.elapsedMs, 0) / mine.length / 1000;
   }
   const tables: ReportTable[] = [
     {
@@ -201,9 +348,17 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
     },
     finalsTable(s, finals, methods),
   ];
+  const claim = paperClaimNotice(s);
   const html = reportHtml({
     title: EXPERIMENT_TITLES[s.experiment],
-    summary: reportSummary(s, agg, finals),
+    ...(claim ? { notice: { title: claim.title, text: claim.text, tone: claim.verdict === 'reproduces' ? 'ok' : claim.verdict === 'not checked' ? 'info' : 'warn' } } : {}),
+    summary: [
+      ...figureProblems.map((m) => `Figure left out: ${m}.`),
+      ...(interrupted
+        ? [`Interrupted: ${curves.length} of ${tasks.length} (method, run) pairs had finished and are shown; the others were stopped and are not part of any number here.`]
+        : []),
+      reportSummary(s, agg, finals),
+    ].join('\n\n'),
     config,
     figures,
     tables,
@@ -216,7 +371,13 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
     },
   });
   write('index.html', html);
-  return { outDir, files, curves: agg, table, timings, config, workers };
+  // config.json last: it is the manifest (run id, SHA-256 of every other file)
+  write(
+    'config.json',
+    `${JSON.stringify({ ...config, ...progress, workers, version: packageVersion(), node: process.version, runId: folder.runId, files: folder.checksums() }, finiteOrNull, 2)}\n`,
+  );
+  folder.commit();
+  return { outDir, files, curves: agg, table, timings, config, workers, status, tasksDone: curves.length, tasksTotal: tasks.length };
 }
 
 function curvesJson(s: ExperimentSettings, agg: MethodCurve[], runs: RunCurve[]): unknown {
@@ -238,6 +399,19 @@ function curvesJson(s: ExperimentSettings, agg: MethodCurve[], runs: RunCurve[])
       }),
     })),
   };
+}
+
+/** JSON replacer: non-finite numbers become null (JSON has no NaN/Infinity; never write "NaN"). */
+function finiteOrNull(_k: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? null : v;
+}
+
+/** Raised when an experiment is interrupted before any (method, run) finished (nothing is written). */
+export class InterruptedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InterruptedError';
+  }
 }
 
 function nullIfNaN(v: number): number | null {
@@ -273,37 +447,7 @@ function lossCaption(s: ExperimentSettings): string {
   return 'Log scale; band = mean ± std over runs (lower edge clipped at a positive floor on the log axis). IFT and WFR iterations count as two steps (paper §4).';
 }
 
-type Domain = { x: [number, number]; y: [number, number] };
-
-/** One plotting window for all trajectory panels: the union of everything drawn, padded by 5 %, equal aspect. */
-function sharedDomain(run0: RunCurve[]): Domain | undefined {
-  let x0 = Infinity;
-  let x1 = -Infinity;
-  let y0 = Infinity;
-  let y1 = -Infinity;
-  const grow = (P: Float64Array) => {
-    for (let i = 0; i + 1 < P.length; i += 2) {
-      x0 = Math.min(x0, P[i]!);
-      x1 = Math.max(x1, P[i]!);
-      y0 = Math.min(y0, P[i + 1]!);
-      y1 = Math.max(y1, P[i + 1]!);
-    }
-  };
-  for (const c of run0) {
-    const t = c.trajectory!;
-    grow(t.target);
-    grow(t.initial);
-    grow(t.final);
-    for (const p of t.paths) grow(p);
-  }
-  if (!Number.isFinite(x0) || !Number.isFinite(y0)) return undefined;
-  const span = Math.max(x1 - x0, y1 - y0, 1e-9) * 1.1;
-  const cx = (x0 + x1) / 2;
-  const cy = (y0 + y1) / 2;
-  return { x: [cx - span / 2, cx + span / 2], y: [cy - span / 2, cy + span / 2] };
-}
-
-function trajectoryChart(s: ExperimentSettings, c: RunCurve, label: string, dom: Domain | undefined): VegaLiteSpec {
+function trajectoryChart(s: ExperimentSettings, c: RunCurve, label: string): VegaLiteSpec {
   const t = c.trajectory!;
   const final = c.x[c.x.length - 1] ?? 0;
   const ift = s.experiment !== 'double-well-langevin';
@@ -314,7 +458,6 @@ function trajectoryChart(s: ExperimentSettings, c: RunCurve, label: string, dom:
     initial: { X: t.initial, d: 2 },
     final: { X: t.final, d: 2, w: t.finalW },
     ...(t.paths.length > 0 && t.paths[0]!.length > 0 ? { paths: t.paths, pathD: 2 } : {}),
-    ...(dom ? { xDomain: dom.x, yDomain: dom.y } : {}),
     xLabel: t.xLabel,
     yLabel: t.yLabel,
     labels: {

@@ -9,7 +9,8 @@ import { type Command, Option } from '@commander-js/extra-typings';
 import { InputError } from '../core/errors.js';
 import type { ExperimentOverrides } from '../experiments/index.js';
 import { CONVENTIONS, EXPERIMENT_NAMES, IFT_VARIANTS, LOSS_SAMPLES, resolveSettings, TARGET_SAMPLES } from '../experiments/index.js';
-import { runExperiment } from './experiment.js';
+import { InterruptedError, runExperiment } from './experiment.js';
+import { onStopSignals, signalExitCode, signalLabel } from './signals.js';
 import { positiveNumber, nonNegativeNumber, nonNegativeInt, positiveInt } from './cliParsers.js';
 
 
@@ -23,6 +24,13 @@ Experiments:
                         --runs 20 --test-size 10000
   double-well-langevin  Langevin on V(x) = (x² − 1)²: 2000 particles from N(0, 0.05²), dt = 0.005, 2000 steps
 
+The defaults follow the paper's text (σ = 10) and do NOT show its picture: every method converges and
+the curves overlap. The paper's claim (MMD flow stalls, IFT converges without noise) shows with the
+authors' kernel exp(−|x−y|²/10), i.e. σ = √5:
+  measureflow experiment ift-gaussian-2d --convention authors-code --sigma 2.2360679775 \
+    --target-samples fixed --loss-sample train          (as npm run demo)
+The report (index.html) says at its top which case a run is, and why.
+
 One IFT/WFR iteration counts as two steps (paper §4): they run ⌊steps/2⌋ iterations.
 --convention authors-code reads --tau/--eta/--eta-kl as the released code's lr/lr_ (positions
 x ← x − 2·lr·wᵢ∇ξ, weights Proj(w − 2·lr_·ξ) or Proj(w·e^{−lr_·ξ})) and redraws the target samples
@@ -31,6 +39,8 @@ every iteration unless --target-samples is given.
 Output folder: config.json, curves.csv (step,method,mean,std,runs), curves.json (with per-run values),
 loss.svg/.png, trajectories-METHOD.svg/.png (2-D and 100-D) or histograms.svg/.png (double well), index.html.
 `;
+
+const finite = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : null);
 
 /** Adds the `experiment` command to the program. `io` defaults to process.stdout / process.stderr. */
 export function registerExperimentCommand(
@@ -92,32 +102,54 @@ export function registerExperimentCommand(
       if (o.out !== undefined && o.out.trim() === '') throw new InputError('--out', o.out, 'a folder path');
       const outDir = resolve(o.out ?? `out/experiments/${name}`);
       const ac = new AbortController();
-      let interrupted = false;
-      const onSigint = () => {
-        if (interrupted) process.exit(130);
-        interrupted = true;
-        io.err('\nmeasureflow: interrupted — stopping the workers, nothing is written (Ctrl-C again to abort)\n');
-        ac.abort();
-      };
-      process.on('SIGINT', onSigint);
+      let writing = false;
+      const stop = onStopSignals((sig) => {
+        io.err(
+          writing
+            ? `\nmeasureflow: ${signalLabel(sig)} — every run is done and the results are being written; this finishes in a moment (${signalLabel(sig)} again aborts, and the folder then keeps its previous contents)\n`
+            : `\nmeasureflow: ${signalLabel(sig)} — stopping the workers; the (method, run) pairs that finished are written, the running ones are dropped (${signalLabel(sig)} again aborts without writing)\n`,
+        );
+        if (!writing) ac.abort();
+      });
+      if (!o.quiet && !o.json)
+        io.err(`measureflow: running ${name}: ${settings.runs} runs × ${settings.methods.length} methods -> ${outDir} (Ctrl-C stops and keeps the finished runs)\n`);
       try {
-        const res = await runExperiment({ settings, outDir, workers: o.workers, progress: !o.quiet && !o.json, signal: ac.signal });
+        const res = await runExperiment({
+          settings,
+          outDir,
+          workers: o.workers,
+          progress: !o.quiet && !o.json,
+          signal: ac.signal,
+          onPhase: () => {
+            writing = true;
+          },
+        });
         const total = res.timings['total wall clock']!;
         if (o.json) {
           io.out(
             `${JSON.stringify({
               experiment: name,
+              status: res.status,
+              tasks: { done: res.tasksDone, total: res.tasksTotal },
               out: res.outDir,
               files: res.files,
               settings,
               workers: res.workers,
               seconds: total,
               table: { columns: res.table.columns, rows: res.table.rows },
-              final: res.curves.map((c) => ({ method: c.method, step: c.step[c.step.length - 1], mean: c.mean[c.mean.length - 1], std: c.std[c.std.length - 1], diverged: c.diverged.length })),
+              final: res.curves.map((c) => ({
+                method: c.method,
+                step: c.step[c.step.length - 1] ?? null,
+                mean: finite(c.mean[c.mean.length - 1]),
+                std: finite(c.std[c.std.length - 1]),
+                diverged: c.diverged.length,
+              })),
             })}\n`,
           );
         } else {
-          io.out(`${name}: ${settings.runs} runs × ${res.curves.length} methods on ${res.workers} workers in ${total.toFixed(1)} s\n`);
+          io.out(
+            `${name}: ${settings.runs} runs × ${res.curves.length} methods on ${res.workers} workers in ${total.toFixed(1)} s${res.status === 'interrupted' ? ` (interrupted: ${res.tasksDone} of ${res.tasksTotal} (method, run) pairs finished)` : ''}\n`,
+          );
           const cols = res.table.columns;
           const widths = cols.map((c, j) => Math.max(c.length, ...res.table.rows.map((r) => r[j]!.length)));
           const line = (cells: string[]) => `  ${cells.map((c, j) => c.padEnd(widths[j]!)).join('  ')}\n`;
@@ -125,14 +157,22 @@ export function registerExperimentCommand(
           for (const r of res.table.rows) io.out(line(r));
           io.out(`  report: ${resolve(res.outDir, 'index.html')}\n`);
         }
+        const div = res.curves.flatMap((c) => c.diverged.map((dv) => `${c.label}, run ${dv.run}: ${dv.message}`));
+        for (const line of div.slice(0, 5)) io.err(`measureflow: warning: diverged: ${line}\n`);
+        if (div.length > 5) io.err(`measureflow: warning: … and ${div.length - 5} more diverged (method, run) pairs (see curves.json)\n`);
+        const sig = stop.received();
+        if (res.status === 'interrupted') process.exitCode = signalExitCode(sig ?? 'SIGINT');
+        else if (res.curves.some((c) => c.diverged.length > 0)) process.exitCode = 3;
       } catch (e) {
-        if (interrupted) {
-          process.exitCode = 130;
+        const sig = stop.received();
+        if (sig && e instanceof InterruptedError) {
+          io.err(`measureflow: ${e.message}\n`);
+          process.exitCode = signalExitCode(sig);
           return;
         }
         throw e;
       } finally {
-        process.off('SIGINT', onSigint);
+        stop.uninstall();
       }
     });
 }

@@ -21,7 +21,7 @@ export function createProgress(total: number, label: string): Progress | null {
       const payload: Record<string, string> = {};
       if (row) {
         const parts = Object.entries(row)
-          .filter(([k, v]) => k !== 'step' && k !== 'time' && typeof v === 'number')
+          .filter(([k, v]) => k !== 'step' && k !== 't' && k !== 'wallMs' && typeof v === 'number')
           .map(([k, v]) => `${k} ${(v as number).toPrecision(4)}`);
         payload.metric = parts.join(' ');
       }

@@ -2,18 +2,33 @@
  * Node-only rendering of the Vega-Lite specs built by `plot/`: spec → SVG (vega-lite compile, a
  * headless vega View) and SVG → PNG (resvg with the bundled DejaVu fonts, no system fonts), so
  * figures look the same on every machine and carry their text (resvg without fonts silently
- * drops all text).
+ * drops all text). vega, vega-lite and @resvg/resvg-js are optional peer dependencies, loaded
+ * on first use: without them these functions throw {@link PlottingUnavailableError}.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile } from 'vega-lite';
 import { InputError } from '../core/errors.js';
 import type { VegaLiteSpec } from '../plot/theme.js';
 import { PLOT_FONT } from '../plot/theme.js';
+import { loadResvg, loadVega } from './plotDeps.js';
+
+export { PLOTTING_HINT, PlottingUnavailableError } from './plotDeps.js';
+
+/** The subset of resvg's render options that measureflow sets (see `@resvg/resvg-js`). */
+export interface ResvgRenderOptions {
+  background: string;
+  fitTo: { mode: 'original' } | { mode: 'zoom'; value: number };
+  font: {
+    fontFiles: string[];
+    loadSystemFonts: boolean;
+    defaultFontFamily: string;
+    sansSerifFamily: string;
+    serifFamily: string;
+    monospaceFamily: string;
+  };
+}
 
 /**
  * Directory of the bundled fonts, resolved from this module's location: `assets/fonts/` at the
@@ -43,9 +58,11 @@ export interface RenderSvgOptions {
  * differently). Text widths are vega's estimates (no canvas in Node), which is close
  * enough for DejaVu Sans.
  *
- * @throws whatever vega-lite/vega throw for an invalid spec (e.g. an unknown mark type).
+ * @throws {@link PlottingUnavailableError} when vega or vega-lite is not installed, and whatever
+ * vega-lite/vega throw for an invalid spec (e.g. an unknown mark type).
  */
 export async function renderSvg(spec: VegaLiteSpec, opts: RenderSvgOptions = {}): Promise<string> {
+  const { vega, compile } = await loadVega();
   const warn = opts.onWarning ?? ((m: string) => console.warn(`measureflow render: ${m}`));
   const logger = {
     _level: 0,
@@ -111,11 +128,14 @@ export function resvgOptions(scale = 1): ResvgRenderOptions {
  * Rasterises an SVG string to PNG bytes with resvg, using only the bundled DejaVu fonts
  * (`loadSystemFonts: false`), so the output is the same on every machine.
  * The PNG is round(width·scale) × round(height·scale) px.
+ *
+ * @throws {@link PlottingUnavailableError} when `@resvg/resvg-js` is not installed.
  */
 export function renderPng(svg: string, opts: RenderPngOptions = {}): Uint8Array {
   const scale = opts.scale ?? 1;
   if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0 || scale > 16)
     throw new InputError('scale', scale, 'a number in (0, 16]');
+  const Resvg = loadResvg();
   const png = new Resvg(svg, resvgOptions(scale)).render().asPng();
   return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
 }
@@ -138,6 +158,9 @@ export interface WrittenFigure {
  * Renders `spec` and writes `dir/name.svg` and `dir/name.png` (creating `dir`). Each file is
  * written to a temporary name in `dir` first and then renamed, so a reader never sees a
  * half-written figure. `name` is a plain file stem (no path separators).
+ *
+ * @throws {@link PlottingUnavailableError} when the optional plotting packages are not installed
+ * (nothing is written then).
  */
 export async function writeFigure(dir: string, name: string, spec: VegaLiteSpec, opts: WriteFigureOptions = {}): Promise<WrittenFigure> {
   if (typeof name !== 'string' || !/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.'))
@@ -160,6 +183,8 @@ async function atomicWrite(path: string, data: string | Uint8Array): Promise<voi
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
+    // Node's write errors (ENOSPC, EIO) carry no path: name the file that could not be written
+    if (e instanceof Error && (e as NodeJS.ErrnoException).path === undefined) (e as NodeJS.ErrnoException).path = path;
     throw e;
   }
 }

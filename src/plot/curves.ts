@@ -47,6 +47,8 @@ export interface CurvesChartOptions {
   maxPoints?: number;
   /** Vertical rules with a label at the top, e.g. `[{ step: 3000, label: 'noise off' }]`. */
   markers?: CurveMarker[];
+  /** Title of the colour legend (default `'method'`). */
+  legendTitle?: string;
   /** Plot area in px (legend and axes come on top): default 640 × 420. */
   width?: number;
   height?: number;
@@ -182,7 +184,7 @@ export function curvesChart(opts: CurvesChartOptions): VegaLiteSpec {
     field: 'method',
     type: 'nominal' as const,
     scale: { domain: methods, range: colors },
-    legend: { title: 'method', orient: 'right' as const, symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1 },
+    legend: { title: opts.legendTitle ?? 'method', orient: 'right' as const, symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1 },
   };
   const x = { field: 'step', type: 'quantitative' as const, title: opts.xLabel, scale: { nice: false, zero: false } };
   const yScale = logY ? { type: 'log' as const } : { zero: false };

@@ -55,6 +55,12 @@ export interface ReportOptions {
   figures: ReportFigure[];
   tables?: ReportTable[];
   meta: ReportMeta;
+  /**
+   * A boxed notice at the top of the page, before the summary (e.g. whether these settings
+   * reproduce a paper's claim, and why). `tone` colours the box: 'ok' green, 'warn' amber
+   * (default), 'info' grey.
+   */
+  notice?: { title: string; text: string; tone?: 'ok' | 'warn' | 'info' };
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -151,6 +157,11 @@ pre { background: #f7f7f7; border: 1px solid #e3e3e3; padding: 0.8em; overflow-x
 dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1.2em; }
 dt { font-weight: bold; }
 dd { margin: 0; }
+.notice { border: 1px solid; border-left-width: 6px; padding: 0.6em 1em; margin: 1em 0 1.5em; }
+.notice h2 { border: none; margin: 0.1em 0 0.3em; font-size: 1.15em; }
+.notice.ok { border-color: #2e7d32; background: #eef7ee; }
+.notice.warn { border-color: #b26a00; background: #fff6e5; }
+.notice.info { border-color: #777; background: #f5f5f5; }
 `;
 
 /**
@@ -165,7 +176,10 @@ dd { margin: 0; }
  *   meta: { version: '0.1.0', seeds: [0, 1], timings: { total: 12.3 }, date: '2025-01-01' } })
  */
 export function reportHtml(opts: ReportOptions): string {
-  const { title, summary, config, figures, tables = [], meta } = opts;
+  const { title, summary, config, figures, tables = [], meta, notice } = opts;
+  const tone = notice?.tone ?? 'warn';
+  if (notice && tone !== 'ok' && tone !== 'warn' && tone !== 'info') throw new InputError('notice.tone', tone, "'ok', 'warn' or 'info'");
+  const noticeHtml = notice ? `<div class="notice ${tone}">\n<h2>${escapeHtml(notice.title)}</h2>\n${textHtml(notice.text)}\n</div>\n` : '';
   if (!Array.isArray(figures)) throw new InputError('figures', figures, 'an array of { title, svgFile, pngFile }');
   const figs = figures
     .map((f, i) => {
@@ -201,7 +215,7 @@ export function reportHtml(opts: ReportOptions): string {
 <body>
 <h1>${escapeHtml(title)}</h1>
 <p class="meta-line">measureflow ${escapeHtml(meta.version)} · ${escapeHtml(meta.date)}</p>
-<h2>Summary</h2>
+${noticeHtml}<h2>Summary</h2>
 ${summaryHtml}
 ${figures.length > 0 ? `<h2>Figures</h2>\n${figs}\n` : ''}${tablesHtml}<h2>Configuration</h2>
 <pre><code>${escapeHtml(configJson(config))}</code></pre>

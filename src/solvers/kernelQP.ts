@@ -1,4 +1,5 @@
 import { InputError } from '../core/errors.js';
+import { hypot2 } from '../core/math.js';
 import { checkAllFinite, checkInteger, checkPositive } from '../core/validate.js';
 import { projectOrthant, projectSimplex } from './simplexProjection.js';
 
@@ -600,7 +601,7 @@ class ActiveSet {
       const rj = (i + 1) * cap;
       const x = R[ri + i]!;
       const y = R[rj + i]!;
-      const rr = Math.hypot(x, y);
+      const rr = hypot2(x, y);
       const cs = x / rr;
       const sn = y / rr;
       R[ri + i] = rr;

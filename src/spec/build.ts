@@ -36,9 +36,13 @@ export interface LoadedData {
   initParticles?: { X: Float64Array; d: number; w?: Float64Array };
 }
 
+/** What {@link buildRun} makes of a spec: the flow, µ₀, the target samples, what to record, and the spec resolved with its defaults. */
 export interface BuiltRun {
+  /** The flow the spec describes. */
   flow: Flow;
+  /** The initial particles µ₀ (from the file or drawn with `rng(seed, 0)`). */
   mu0: ParticleMeasure;
+  /** The target π (samples, or a named distribution with its score). */
   target: Target;
   /** Target samples Y [m, d] used by sample-based energies and the recorded MMD/W₂. */
   Y: Float64Array | null;
@@ -49,20 +53,18 @@ export interface BuiltRun {
 }
 
 
-function toKernel(k: { type: string; sigma?: number | 'median'; beta?: number } | undefined, sigmaMedian: () => number, field: string): Kernel {
-  const spec = k ?? { type: 'gaussian', sigma: 1 };
+function toKernel(k: { kind: string; sigma?: number | 'median'; beta?: number } | undefined, sigmaMedian: () => number, field: string): Kernel {
+  const spec: { kind: string; sigma?: number | 'median'; beta?: number } = k ?? P.DEFAULT_KERNEL;
   const sigma = spec.sigma === 'median' ? sigmaMedian() : spec.sigma;
-  const raw: Record<string, unknown> = { kind: spec.type };
-  if (spec.type !== 'energy') raw.sigma = sigma ?? 1;
+  const raw: Record<string, unknown> = { kind: spec.kind };
+  if (spec.kind !== 'energy') raw.sigma = sigma ?? 1;
   else if (spec.sigma !== undefined) throw new InputError(`${field}.sigma`, spec.sigma, 'no bandwidth for the energy kernel (it has none)');
   if (spec.beta !== undefined) raw.beta = spec.beta;
   return checkKernel(raw, field);
 }
 
-const kernelToSpec = (k: Kernel) => {
-  const { kind, ...rest } = k;
-  return { type: kind, ...rest };
-};
+// the spec and the library describe a kernel with the same object
+const kernelToSpec = (k: Kernel) => ({ ...k });
 
 function stripKeys(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -71,9 +73,9 @@ function stripKeys(o: Record<string, unknown>, keys: string[]): Record<string, u
 }
 
 function makePotential(p: NonNullable<RunSpec['potential']>, target: Target, d: number): Potential {
-  if (p.type === 'target') return potentialFromTarget(target);
+  if (p.kind === 'target') return potentialFromTarget(target);
   const s = p.scale ?? 1;
-  if (p.type === 'quadratic')
+  if (p.kind === 'quadratic')
     return {
       d,
       value: (X, out) => {
@@ -118,14 +120,15 @@ const USED_FIELDS: Record<RunSpec['algorithm'], readonly string[]> = {
   svgd: ['tau'],
   'mmd-flow': ['tau', 'noise'],
   'ksd-descent': ['tau'],
-  ift: ['tau', 'eta', 'variant', 'alpha', 'beta', 'noise', 'space'],
-  wfr: ['tau', 'eta', 'alpha', 'beta'],
+  ift: ['tau', 'eta', 'variant', 'alpha', 'beta', 'noise', 'space', 'rejuvenate'],
+  wfr: ['tau', 'eta', 'alpha', 'beta', 'rejuvenate'],
   'birth-death': ['tau', 'eta', 'bandwidth'],
   'inclusive-kl-mirror': ['eta', 'form'],
   'fisher-rao': ['eta'],
   'nw-force': ['tau'],
   'mckean-vlasov': ['tau', 'potential', 'interaction', 'internal'],
-  custom: ['space', 'energy', 'transport', 'reaction', 'tau', 'eta', 'alpha', 'beta', 'noise', 'bandwidth', 'variant', 'mala'],
+  'score-ift': ['tau', 'eta', 'variant', 'alpha', 'beta', 'rejuvenate'],
+  custom: ['space', 'energy', 'transport', 'reaction', 'tau', 'eta', 'alpha', 'beta', 'noise', 'bandwidth', 'variant', 'mala', 'rejuvenate'],
 };
 // `tau` and `eta` are not here: they are the generic step sizes of the transport and the
 // reaction part, kept in a spec when its algorithm changes, and reported only where used.
@@ -144,6 +147,7 @@ const ALGORITHM_FIELDS = [
   'transport',
   'reaction',
   'space',
+  'rejuvenate',
 ] as const;
 
 /** Throws for a field the chosen algorithm would not use (so nothing is silently ignored). */
@@ -227,8 +231,8 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
   const median = () => (medianCache ??= sigmaMedian());
   const kernel = toKernel(spec.kernel, median, 'kernel');
   const recordKernel = spec.record?.kernel ? toKernel(spec.record.kernel, median, 'record.kernel') : kernel;
-  const tau = spec.tau ?? 0.1;
-  const eta = spec.eta ?? 0.1;
+  const tau = spec.tau ?? P.DEFAULT_TAU;
+  const eta = spec.eta ?? P.DEFAULT_ETA;
 
   if (spec.space === 'M+' && alg !== 'ift' && alg !== 'custom')
     throw new InputError('space', spec.space, `'P' for algorithm "${alg}" (a preset on probability measures; only "ift" and "custom" run on M+)`);
@@ -258,7 +262,11 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
     case 'ksd-descent':
       cfg = P.ksdDescent({ kernel, target: needScore(), tau });
       break;
+    case 'score-ift':
+      cfg = P.scoreIft({ kernel, target: needScore(), tau, eta, variant: spec.variant ?? 'pgd', alpha: spec.alpha, beta: spec.beta });
+      break;
     case 'ift':
+      if (spec.variant === 'stein') throw new InputError('variant', 'stein', "'exact' or 'pgd' (the Stein weight step belongs to score-ift, on ½KSD²)");
       cfg = P.ift({
         kernel,
         target: needY(),
@@ -309,15 +317,15 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
       if (!spec.energy) throw new InputError('energy', undefined, 'an energy for algorithm "custom"');
       const e = spec.energy;
       let E: Energy;
-      if (e.type === 'mmd' || e.type === 'inclusive-kl') {
+      if (e.kind === 'mmd' || e.kind === 'inclusive-kl') {
         const t = needY();
-        E = mmdEnergy({ kernel, Y: t.Y, d, yWeights: t.yWeights, resample: t.resample, force: e.type === 'mmd' ? e.force : 'witness' });
-      } else if (e.type === 'kl') {
+        E = mmdEnergy({ kernel, Y: t.Y, d, yWeights: t.yWeights, resample: t.resample, force: e.kind === 'mmd' ? e.force : 'witness' });
+      } else if (e.kind === 'kl') {
         const estimator = e.estimator ?? 'langevin';
         // the KDE bandwidth: given in the energy, or at the top level, or the median heuristic where one is needed
         const bw = e.bandwidth ?? spec.bandwidth ?? (estimator === 'blob' || spec.reaction ? median() : undefined);
         E = klEnergy({ target: needScore(), estimator, bandwidth: bw });
-      } else if (e.type === 'ksd') E = ksdEnergy({ kernel, target: needScore() });
+      } else if (e.kind === 'ksd') E = ksdEnergy({ kernel, target: needScore() });
       else if (!e.potential && !e.interaction && !e.internal)
         throw new InputError('energy', e, 'a McKean–Vlasov energy with at least one of potential, interaction, internal');
       else
@@ -331,7 +339,7 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
       if (spec.transport) {
         const t = spec.transport;
         transport =
-          t.type === 'stein'
+          t.kind === 'stein'
             ? { kind: 'stein', kernel: t.kernel ? toKernel(t.kernel, median, 'transport.kernel') : kernel, coef: spec.alpha }
             : { kind: 'wasserstein', scheme: t.scheme, metric: t.metric, noise: t.noise ?? spec.noise, mala: t.mala ?? spec.mala, coef: spec.alpha };
       }
@@ -339,14 +347,15 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
       if (spec.reaction) {
         const re = spec.reaction;
         reaction =
-          re.type === 'mmd'
+          re.kind === 'mmd'
             ? { kind: 'mmd', spherical: re.spherical ?? (spec.space ?? 'P') === 'P', variant: re.variant ?? spec.variant, kernel, coef: spec.beta }
-            : { kind: re.type, coef: spec.beta };
+            : { kind: re.kind, coef: spec.beta };
       }
       cfg = { space: spec.space ?? 'P', energy: E, transport, reaction, tau: transport ? tau : undefined, eta: reaction ? eta : undefined };
       break;
     }
   }
+  if (spec.rejuvenate) cfg = { ...cfg, rejuvenate: spec.rejuvenate };
   const f = flow(cfg);
 
   // what is recorded
@@ -370,8 +379,8 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
       // distances to π compare shapes: undefined for the zero measure (M+ flows can reach it)
       if (!(mass > 0) && (m === 'mmd' || m === 'ksd' || m === 'w2')) continue;
       if (m === 'energy') row.energy = E0.provides.value ? E0.evaluate(mu, { value: true }).value : undefined;
-      else if (m === 'mmd') row.mmd = Math.sqrt(Math.max(0, mmdSquared(recordKernel, normalised, yMeasure!)));
-      else if (m === 'ksd') row.ksd = Math.sqrt(Math.max(0, ksdSquared(recordKernel, normalised, target.score!(mu.X))));
+      else if (m === 'mmd') row.mmd = Math.sqrt(Math.max(0, mmdSquared(normalised, yMeasure!, { kernel: recordKernel })));
+      else if (m === 'ksd') row.ksd = Math.sqrt(Math.max(0, ksdSquared(normalised, target.score!(mu.X), { kernel: recordKernel })));
       else if (m === 'w2') row.w2 = w2(normalised, yMeasure!);
       else if (m === 'ess') row.ess = effectiveSampleSize(mu.w);
       else if (m === 'mass') row.mass = mass;
@@ -402,6 +411,7 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
     space: cfg.space,
     record: { ...spec.record, metrics, every: spec.record?.every ?? Math.max(1, Math.round((spec.steps ?? 100) / 100)), kernel: kernelToSpec(recordKernel) },
     ...(alg === 'ift' ? { variant: spec.variant ?? 'exact', alpha: spec.alpha ?? 1, beta: spec.beta ?? 1 } : {}),
+    ...(alg === 'score-ift' ? { variant: spec.variant ?? 'pgd', alpha: spec.alpha ?? 1, beta: spec.beta ?? 1 } : {}),
     ...(alg === 'wfr' ? { alpha: spec.alpha ?? 1, beta: spec.beta ?? 1 } : {}),
     ...(alg === 'birth-death' ? { bandwidth: spec.bandwidth ?? median() } : {}),
   } as RunSpec & Record<string, unknown>;
@@ -409,12 +419,12 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
 }
 
 function makeInteraction(i: NonNullable<RunSpec['interaction']>, median: () => number): Interaction {
-  if (i.type === 'quadratic') return { kind: 'quadratic', scale: i.scale };
+  if (i.kind === 'quadratic') return { kind: 'quadratic', scale: i.scale };
   return { kind: 'kernel', kernel: toKernel(i.kernel, median, 'interaction.kernel'), scale: i.scale };
 }
 
 function makeInternal(u: NonNullable<RunSpec['internal']>): Internal {
-  if (u.type === 'porous') return { kind: 'porous', m: u.m, temperature: u.temperature, bandwidth: u.bandwidth };
+  if (u.kind === 'porous') return { kind: 'porous', m: u.m, temperature: u.temperature, bandwidth: u.bandwidth };
   return { kind: 'entropy', temperature: u.temperature, realisation: u.realisation ?? 'noise', bandwidth: u.bandwidth };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InputError, describe } from '../core/errors.js';
 import { PRESET_NAMES } from '../presets/index.js';
+import { normaliseSpecWords } from './alias.js';
 
 /**
  * The run spec: the JSON given to `measureflow run` and the options object of `run()` are
@@ -10,9 +11,10 @@ import { PRESET_NAMES } from '../presets/index.js';
 
 const positive = (what: string) => z.number().finite().positive().describe(what);
 
+/** zod schema of the spec's `kernel`: `{type, sigma: number | "median", beta?}`. */
 export const kernelSpec = z
   .strictObject({
-    type: z.enum(['gaussian', 'imq', 'laplace', 'matern32', 'energy']).describe('kernel family'),
+    kind: z.enum(['gaussian', 'imq', 'laplace', 'matern32', 'energy']).describe('kernel family'),
     sigma: z
       .union([z.number().finite().positive(), z.literal('median')], { error: 'expected a bandwidth σ > 0 or "median"' })
       .optional()
@@ -29,6 +31,7 @@ const namedDist = z
   .looseObject({ name: z.string().describe('a named distribution (see targets)') })
   .describe('a named distribution with its parameters, e.g. {"name": "gaussian", "mean": [0, 0], "cov": [[1, 0.5], [0.5, 2]]}');
 
+/** zod schema of the spec's `target`: a samples file (with optional weights file) or a named distribution. */
 export const targetSpec = z
   .union([
     fileSource,
@@ -39,6 +42,7 @@ export const targetSpec = z
   ])
   .describe('target π: a samples file, or a named distribution');
 
+/** zod schema of the spec's `init`: a particles file (with optional weights file) or a named distribution with `n`. */
 export const initSpec = z
   .union([
     z.strictObject({
@@ -54,98 +58,110 @@ const noiseSpec = z.strictObject({
   until: z.number().int().nonnegative().describe('noise is switched off from this step on'),
 });
 
-const potentialSpec = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('target').describe('V = −log π of the target') }),
-  z.strictObject({ type: z.literal('quadratic'), scale: positive('V(x) = scale·|x|²/2').optional() }),
-  z.strictObject({ type: z.literal('double-well'), scale: positive('V(x) = scale·Σₐ(xₐ² − 1)²').optional() }),
+const potentialSpec = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('target').describe('V = −log π of the target') }),
+  z.strictObject({ kind: z.literal('quadratic'), scale: positive('V(x) = scale·|x|²/2').optional() }),
+  z.strictObject({ kind: z.literal('double-well'), scale: positive('V(x) = scale·Σₐ(xₐ² − 1)²').optional() }),
 ]);
 
-const interactionSpec = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('quadratic'), scale: z.number().finite().describe('W(z) = scale·|z|²/2') }),
-  z.strictObject({ type: z.literal('kernel'), kernel: kernelSpec, scale: z.number().finite().describe('W(x − y) = scale·k(x, y)') }),
+const interactionSpec = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('quadratic'), scale: z.number().finite().describe('W(z) = scale·|z|²/2') }),
+  z.strictObject({ kind: z.literal('kernel'), kernel: kernelSpec, scale: z.number().finite().describe('W(x − y) = scale·k(x, y)') }),
 ]);
 
-const internalSpec = z.discriminatedUnion('type', [
+const internalSpec = z.discriminatedUnion('kind', [
   z.strictObject({
-    type: z.literal('entropy'),
+    kind: z.literal('entropy'),
     temperature: positive('T in U = T·ρ log ρ').optional(),
     realisation: z.enum(['noise', 'blob']).optional().describe('Brownian noise (default) or the blob/KDE method'),
     bandwidth: positive('KDE bandwidth h').optional(),
   }),
   z.strictObject({
-    type: z.literal('porous'),
+    kind: z.literal('porous'),
     m: z.number().finite().gt(1).describe('exponent m > 1 in U = T·ρᵐ/(m − 1)'),
     temperature: positive('T').optional(),
     bandwidth: positive('KDE bandwidth h (blob method)'),
   }),
 ]);
 
-const energySpec = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('mmd'), force: z.enum(['witness', 'nadaraya-watson']).optional() }),
-  z.strictObject({ type: z.literal('inclusive-kl') }),
-  z.strictObject({ type: z.literal('kl'), estimator: z.enum(['langevin', 'blob']).optional(), bandwidth: positive('KDE bandwidth').optional() }),
-  z.strictObject({ type: z.literal('ksd') }),
+const energySpec = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('mmd'), force: z.enum(['witness', 'nadaraya-watson']).optional() }),
+  z.strictObject({ kind: z.literal('inclusive-kl') }),
+  z.strictObject({ kind: z.literal('kl'), estimator: z.enum(['langevin', 'blob']).optional(), bandwidth: positive('KDE bandwidth').optional() }),
+  z.strictObject({ kind: z.literal('ksd') }),
   z.strictObject({
-    type: z.literal('mckean-vlasov'),
+    kind: z.literal('mckean-vlasov'),
     potential: potentialSpec.optional(),
     interaction: interactionSpec.optional(),
     internal: internalSpec.optional(),
   }),
 ]);
 
-const transportSpec = z.discriminatedUnion('type', [
+const transportSpec = z.discriminatedUnion('kind', [
   z.strictObject({
-    type: z.literal('wasserstein'),
+    kind: z.literal('wasserstein'),
     scheme: z.enum(['explicit', 'implicit']).optional(),
     metric: z.enum(['wasserstein', 'euclidean']).optional(),
     noise: noiseSpec.optional(),
     mala: z.boolean().optional(),
   }),
-  z.strictObject({ type: z.literal('stein'), kernel: kernelSpec.optional() }),
+  z.strictObject({ kind: z.literal('stein'), kernel: kernelSpec.optional() }),
 ]);
-const reactionSpec = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('fisher-rao') }),
-  z.strictObject({ type: z.literal('hellinger') }),
-  z.strictObject({ type: z.literal('mmd'), spherical: z.boolean().optional(), variant: z.enum(['exact', 'pgd']).optional() }),
+const reactionSpec = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('fisher-rao') }),
+  z.strictObject({ kind: z.literal('hellinger') }),
+  z.strictObject({ kind: z.literal('mmd'), spherical: z.boolean().optional(), variant: z.enum(['exact', 'pgd', 'stein']).optional() }),
 ]);
 
+/** Quantities `record.metrics` may ask for: energy F, MMD, KSD and W₂ (distances, not squared), ESS (a count), mass Σwᵢ. */
 export const METRIC_NAMES = ['energy', 'mmd', 'ksd', 'w2', 'ess', 'mass'] as const;
 
+/** zod schema of a whole run spec (the JSON file of `measureflow run`); see `specJsonSchema` for its JSON Schema. */
 export const runSpec = z
   .strictObject({
-    algorithm: z.enum([...PRESET_NAMES, 'custom']).describe('a preset of MATH.md §6, or "custom" (give energy + transport/reaction)'),
+    algorithm: z.enum([...PRESET_NAMES, 'custom']).describe('a preset (measureflow presets), or "custom" (give energy + transport/reaction)'),
     space: z.enum(['P', 'M+']).optional().describe('probability measures (default) or non-negative measures'),
     kernel: kernelSpec.optional().describe('kernel of the energy / geometry (default gaussian σ = 1)'),
     target: targetSpec,
     init: initSpec,
-    tau: positive('transport step τ: xᵢ ← xᵢ − τ∇ξ(xᵢ)').optional(),
-    eta: positive('reaction step η (MATH.md §5)').optional(),
+    tau: positive('transport step τ: xᵢ ← xᵢ − τ∇ξ(xᵢ) (default 0.1)').optional(),
+    eta: positive('reaction step η of the weight update (default 0.1)').optional(),
     steps: z.number().int().nonnegative().optional().describe('number of steps (default 100)'),
     seed: z.number().int().nonnegative().lt(2 ** 32).optional().describe('seed of the run (default 0)'),
     out: z.string().min(1).optional().describe('output folder (default "out/")'),
     alpha: positive('transport coefficient α of WFR/IFT').optional(),
     beta: positive('reaction coefficient β of WFR/IFT').optional(),
-    variant: z.enum(['exact', 'pgd']).optional().describe('IFT MMD step: exact QP (default) or one projected-gradient step'),
+    variant: z.enum(['exact', 'pgd', 'stein']).optional().describe('IFT MMD step: exact QP (default; score-ift: pgd), one projected-gradient step, or (score-ift) the exact step in the Stein kernel geometry'),
     noise: noiseSpec.optional().describe('noise injection of MMD flow / IFT'),
     mala: z.boolean().optional().describe('langevin: Metropolis-adjust (MALA)'),
     bandwidth: positive('KDE bandwidth h (birth-death, blob KL)').optional(),
     form: z.enum(['samples', 'stein']).optional().describe('inclusive-kl-mirror: MMD witness of target samples, or Stein kernel with the score'),
-    potential: potentialSpec.optional(),
-    interaction: interactionSpec.optional(),
-    internal: internalSpec.optional(),
+    potential: potentialSpec.optional().describe('mckean-vlasov: external potential V'),
+    interaction: interactionSpec.optional().describe('mckean-vlasov: interaction W'),
+    internal: internalSpec.optional().describe('mckean-vlasov: internal energy U (entropy or porous medium)'),
     energy: energySpec.optional().describe('custom: the energy'),
     transport: transportSpec.optional().describe('custom: the transport part of the geometry'),
     reaction: reactionSpec.optional().describe('custom: the reaction part of the geometry'),
+    rejuvenate: z
+      .strictObject({
+        threshold: z.number().positive().lt(1).optional(),
+        jitter: z.number().positive().finite().optional(),
+        maxHalvings: z.number().int().nonnegative().optional(),
+      })
+      .optional()
+      .describe('relocate vanished particles after each weight step (ift, wfr, score-ift, custom with a reaction)'),
     record: z
       .strictObject({
         every: z.number().int().positive().optional().describe('record every k steps (default: ~100 records)'),
         metrics: z.array(z.enum(METRIC_NAMES)).optional().describe('quantities recorded (default: energy, mmd, mass)'),
         kernel: kernelSpec.optional().describe('kernel of the recorded MMD (default: the run kernel)'),
       })
-      .optional(),
+      .optional()
+      .describe('what is recorded in the history, and how often'),
   })
   .describe('a measureflow run');
 
+/** A parsed run spec (the output type of {@link runSpec}). */
 export type RunSpec = z.infer<typeof runSpec>;
 
 /** Error for a spec with one or more invalid fields; `issues` lists each with path and value. */
@@ -160,9 +176,12 @@ export class SpecError extends InputError {
   }
 }
 
-/** Validates a spec object, throwing a `SpecError` that names every bad field. */
+/**
+ * Validates a spec object, throwing a `SpecError` that names every bad field. The old word
+ * `type` is read as `kind` (see `normaliseSpecWords`).
+ */
 export function parseSpec(input: unknown): RunSpec {
-  const res = runSpec.safeParse(input, { reportInput: true });
+  const res = runSpec.safeParse(normaliseSpecWords(input).spec, { reportInput: true });
   if (res.success) return res.data;
   throw new SpecError(res.error.issues.flatMap((iss) => flattenIssue(iss as Issue, [])));
 }

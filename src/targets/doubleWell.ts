@@ -1,5 +1,5 @@
 import { InputError } from '../core/errors.js';
-import { fsum, log } from '../core/math.js';
+import { exp, fsum, log } from '../core/math.js';
 import type { Rng } from '../core/rng.js';
 import { batchRows, checkSampleCount, outArray, type Target } from './target.js';
 
@@ -35,7 +35,7 @@ function quadrature(power: 0 | 2): number {
     const x = -a + i * h;
     const t = x * x - 1;
     const g = power === 0 ? 1 : x * x;
-    v[i] = (i === 0 || i === N ? 0.5 : 1) * g * Math.exp(-t * t);
+    v[i] = (i === 0 || i === N ? 0.5 : 1) * g * exp(-t * t);
   }
   return h * fsum(v);
 }

@@ -1,5 +1,5 @@
 import { InputError } from '../core/errors.js';
-import { log } from '../core/math.js';
+import { exp, log } from '../core/math.js';
 import { MASS_TOL } from '../core/measure.js';
 import { cholesky, logDetFromCholesky, lowerMatVec, solveLower, solveLowerTransposed } from '../core/linalg.js';
 import type { Rng } from '../core/rng.js';
@@ -46,7 +46,9 @@ export interface MixtureTarget extends Target {
 export interface MixturePaths {
   weights: string;
   components: string;
+  /** Field name of component k's mean, for error messages. */
   mean: (k: number) => string;
+  /** Field name of component k's covariance, for error messages. */
   cov: (k: number) => string;
 }
 
@@ -157,7 +159,7 @@ export function buildMixture(
       if (l > M) M = l;
     }
     let s = 0;
-    for (let k = 0; k < K; k++) s += Math.exp(ell[k]! - M);
+    for (let k = 0; k < K; k++) s += exp(ell[k]! - M);
     return M + log(s);
   };
 
@@ -184,7 +186,7 @@ export function buildMixture(
         const lp = evalRow(X, o);
         for (let a = 0; a < d; a++) res[o + a] = 0;
         for (let k = 0; k < K; k++) {
-          const rk = Math.exp(ell[k]! - lp);
+          const rk = exp(ell[k]! - lp);
           if (rk === 0) continue;
           const zo = k * d;
           solveLowerTransposed(cholViews[k]!, d, zs, zs, zo, zo);

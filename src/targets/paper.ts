@@ -1,6 +1,6 @@
 /**
  * The targets of the IFT paper's experiments (Gladin, Dvurechensky, Mielke, Zhu,
- * NeurIPS 2024, §4), see MATH.md §8.
+ * NeurIPS 2024, §4), see docs/experiments.md.
  */
 import { InputError } from '../core/errors.js';
 import { matMulTransposed } from '../core/linalg.js';
