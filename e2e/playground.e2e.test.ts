@@ -27,6 +27,8 @@ interface RunView {
   waiting: string | null;
   history: { t: number; mmd?: number; energy?: number }[];
   X: number[];
+  shown: number;
+  hist: { x: number[]; y: number[] };
 }
 interface HookView {
   fps: number;
@@ -35,6 +37,7 @@ interface HookView {
   query: string;
   settings: Record<string, unknown>;
   runs: RunView[];
+  contourSegments: number;
   csv(): string;
   svg(): string;
 }
@@ -315,11 +318,148 @@ describe('playground', () => {
     expect(r1!.mmd).toBeLessThan(r0!.mmd!);
     await page.screenshot({ path: `${ARTIFACTS}drawn.png` });
 
-    // a score-based preset cannot use drawn samples: the page says why
+    // a score-based preset cannot use drawn samples: it is not offered, and its tooltip says why
+    const svgdOpt = await page.evaluate(() => {
+      const o = document.querySelector<HTMLOptionElement>('#alg option[value="svgd"]')!;
+      return { disabled: o.disabled, title: o.title };
+    });
+    expect(svgdOpt.disabled).toBe(true);
+    expect(svgdOpt.title).toMatch(/score/);
+    // and the other way round: with SVGD chosen, the drawn target is disabled
+    await page.selectOption('#target', 'banana');
     await page.selectOption('#alg', 'svgd');
-    await page.waitForSelector('#error-A:not([hidden])');
-    expect(await page.textContent('#error-A')).toMatch(/score/);
+    const drawnOpt = await page.evaluate(() => {
+      const o = document.querySelector<HTMLOptionElement>('#target option[value="drawn"]')!;
+      return { disabled: o.disabled, title: o.title };
+    });
+    expect(drawnOpt.disabled).toBe(true);
+    expect(drawnOpt.title).toMatch(/SVGD.*score/);
     expect(jsErrors(page)).toEqual([]);
     await page.close();
+  });
+
+  it('draws the target density contours and the marginal histograms, and shows a legend', async () => {
+    const page = await open('?alg=mmd-flow&target=banana&n=300');
+    await page.waitForFunction(() => (window as unknown as { __measureflow: HookView }).__measureflow.runs[0]!.hist.x.length > 0);
+    const h = await page.evaluate(() => {
+      const m = (window as unknown as { __measureflow: HookView }).__measureflow;
+      return { segs: m.contourSegments, hist: m.runs[0]!.hist };
+    });
+    expect(h.segs).toBeGreaterThan(100);
+    // histograms are densities: Σ height·width ≈ mass inside the view (most of it)
+    expect(h.hist.x.length).toBe(40);
+    expect(h.hist.x.some((v) => v > 0)).toBe(true);
+    expect(h.hist.y.some((v) => v > 0)).toBe(true);
+    // pixels: the contour colour (green) appears on the canvas, and the x-histogram strip above the plot has the particle colour
+    const px = await page.evaluate(() => {
+      const c = document.querySelector<HTMLCanvasElement>('#canvas-A')!;
+      const ctx = c.getContext('2d')!;
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      const dpr = c.width / c.clientWidth;
+      let green = 0;
+      let blueInStrip = 0;
+      for (let y = 0; y < c.height; y++)
+        for (let x = 0; x < c.width; x++) {
+          const i = 4 * (y * c.width + x);
+          const [r, g, b] = [d[i]!, d[i + 1]!, d[i + 2]!];
+          if (g > r + 30 && g > b + 20) green++;
+          if (y < 52 * dpr && b > r + 60 && b > g + 30) blueInStrip++;
+        }
+      return { green, blueInStrip };
+    });
+    expect(px.green).toBeGreaterThan(200);
+    expect(px.blueInStrip).toBeGreaterThan(50);
+    // legend: one dashed energy entry and one solid MMD entry for the run
+    const legend = await page.evaluate(() => Array.from(document.querySelectorAll('#legend li')).map((li) => (li as HTMLElement).dataset.series + ': ' + li.textContent));
+    expect(legend.length).toBe(2);
+    expect(legend[0]).toMatch(/^energy-A: .*F\(µt\).*MMD²/);
+    expect(legend[1]).toMatch(/^mmd-A: .*MMD\(µt, π̂\)/);
+    // a drawn target has no density: no contours
+    await page.selectOption('#target', 'drawn');
+    expect(await page.evaluate(() => (window as unknown as { __measureflow: HookView }).__measureflow.contourSegments)).toBe(0);
+    expect(jsErrors(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('explains the chosen algorithm with its update rule, and the text changes with the preset', async () => {
+    const page = await open('?alg=svgd&target=paper-gaussian-2d&n=50');
+    const text = () => page.textContent('#explain');
+    const svgd = await text();
+    expect(svgd).toMatch(/Stein/);
+    expect(svgd).toMatch(/∇log π/);
+    await page.selectOption('#alg', 'ift');
+    await page.waitForFunction(() => document.querySelector('#explain .explain-item')?.getAttribute('data-alg') === 'ift');
+    const ift = await text();
+    expect(ift).not.toBe(svgd);
+    expect(ift).toMatch(/IFT/);
+    expect(ift).toMatch(/argmin/);
+    await page.selectOption('#alg', 'langevin');
+    await page.waitForFunction(() => document.querySelector('#explain .explain-item')?.getAttribute('data-alg') === 'langevin');
+    expect(await text()).toMatch(/√\(2τ\)/);
+    // side by side: one explanation per run
+    await page.selectOption('#alg2', 'mmd-flow');
+    await page.waitForFunction(() => document.querySelectorAll('#explain .explain-item').length === 2);
+    expect(jsErrors(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('side-by-side runs advance in lockstep (IFT with the exact QP against MMD flow)', async () => {
+    const page = await open('?alg=ift&alg2=mmd-flow&n=200&spf=4');
+    await page.click('#play');
+    const seen: number[][] = [];
+    for (let k = 0; k < 12; k++) {
+      await page.waitForTimeout(250);
+      seen.push((await hook(page)).map((r) => r.shown));
+    }
+    await waitForStep(page, 24);
+    await page.click('#play');
+    await page.waitForFunction(() => (window as unknown as { __measureflow: HookView }).__measureflow.runs.every((r) => !r.running));
+    await page.waitForTimeout(300);
+    const runs = await hook(page);
+    for (const [a, b] of seen) expect(a).toBe(b);
+    expect(runs[0]!.shown).toBe(runs[1]!.shown);
+    expect(runs[0]!.shown).toBeGreaterThanOrEqual(24);
+    const status = await page.evaluate(() => [document.getElementById('status-A')!.dataset.step, document.getElementById('status-B')!.dataset.step]);
+    expect(status[0]).toBe(status[1]);
+    expect(jsErrors(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('per-preset step defaults: Langevin on the double well runs without diverging; a divergence says so', async () => {
+    const page = await open('?alg=langevin&target=double-well&n=100&spf=20');
+    const s = await page.evaluate(() => (window as unknown as { __measureflow: HookView }).__measureflow.settings);
+    expect(s.tau).toBeLessThan(0.03);
+    await page.click('#play');
+    await waitForStep(page, 200);
+    await page.click('#play');
+    const [r] = await hook(page);
+    expect(r!.error).toBeNull();
+    expect(r!.X.every(Number.isFinite)).toBe(true);
+    await page.close();
+    // τ = 5 (the old default) diverges, and the panel says what to do
+    const bad = await open('?alg=langevin&target=double-well&n=100&tau=5');
+    await bad.click('#play');
+    await bad.waitForSelector('#error-A:not([hidden])');
+    expect(await bad.textContent('#error-A')).toMatch(/diverged.*lower τ/);
+    await bad.close();
+  });
+
+  it('each new named target steps without NaN (donut, funnel, squiggle, ring), and a screenshot is saved', async () => {
+    for (const target of ['donut', 'funnel', 'squiggle', 'ring']) {
+      for (const alg of ['svgd', 'mmd-flow']) {
+        const page = await open(`?alg=${alg}&target=${target}&n=150&spf=10`);
+        await page.click('#play');
+        await waitForStep(page, 60);
+        await page.click('#play');
+        const [r] = await hook(page);
+        expect({ target, alg, error: r!.error }).toEqual({ target, alg, error: null });
+        expect(r!.X.length).toBe(300);
+        expect(r!.X.every(Number.isFinite)).toBe(true);
+        expect(await page.evaluate(() => (window as unknown as { __measureflow: HookView }).__measureflow.contourSegments)).toBeGreaterThan(50);
+        if (alg === 'svgd' && target === 'ring') await page.screenshot({ path: `${ARTIFACTS}teacher-ring-svgd.png`, fullPage: true });
+        expect(jsErrors(page)).toEqual([]);
+        await page.close();
+      }
+    }
   });
 });

@@ -10,6 +10,9 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
+import { makeTarget } from '../../src/targets/makeTarget.js';
+import { contourSegments, type DensityGrid, densityGrid, marginals } from './contours.js';
+import { explain } from './explain.js';
 import type { FromWorker, MetricRow, Snapshot, ToWorker } from './protocol.js';
 import { computeView, drawScene, layout, type Scene, scenesSvg, unionView, type View } from './render.js';
 import {
@@ -20,9 +23,12 @@ import {
   fromQuery,
   KERNELS,
   MAX_DRAWN,
+  needsScore,
   REACTIONS,
   type Settings,
+  stepDefaults,
   TARGETS,
+  targetSpec,
   TRANSPORTS,
   toQuery,
   toSpec,
@@ -57,6 +63,8 @@ interface Panel {
   stepsPerSec: number;
   running: boolean;
   dirty: boolean;
+  /** Marginal histograms drawn last (density units), for the test hook. */
+  hist: { x: number[]; y: number[] };
 }
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -81,6 +89,7 @@ function makePanel(id: 'A' | 'B'): Panel {
     stepsPerSec: 0,
     running: false,
     dirty: true,
+    hist: { x: [], y: [] },
   };
 }
 
@@ -95,6 +104,9 @@ let chartDirty = false;
 let lastChart = 0;
 let generation = 0;
 let lastStatus = 0;
+/** Side by side: both runs advance to the same step `bound`, then wait for each other. */
+let lockstep = false;
+let bound = 0;
 
 // ---------- controls ----------
 
@@ -124,6 +136,10 @@ const LABELS: Record<string, string> = {
   'double-well': 'double well 2-D',
   gaussian: 'Gaussian',
   drawn: 'drawn (click)',
+  donut: 'donut',
+  funnel: "Neal's funnel",
+  squiggle: 'squiggle',
+  ring: 'ring of 8 Gaussians',
   exact: 'exact (QP)',
   pgd: 'projected gradient',
   imq: 'IMQ',
@@ -167,10 +183,37 @@ function syncForm(): void {
     el.disabled = !on;
     el.closest('label')?.classList.toggle('disabled', !on);
   }
+  // drawn targets have samples only: offer them to sample-based algorithms, and vice versa
+  const scoreAlgs = [settings.alg, settings.alg2].filter((a) => a && needsScore(a, settings));
+  const drawnOpt = $<HTMLSelectElement>('target').querySelector<HTMLOptionElement>('option[value="drawn"]')!;
+  drawnOpt.disabled = scoreAlgs.length > 0;
+  drawnOpt.title = scoreAlgs.length
+    ? `Not for ${scoreAlgs.map((a) => LABELS[a] ?? a).join(' / ')}: it needs the score ∇log π of the target, and a drawn target is only samples.`
+    : 'Click or drag on the picture to place target samples.';
+  for (const id of ['alg', 'alg2']) {
+    for (const o of Array.from($<HTMLSelectElement>(id).options)) {
+      const off = settings.target === 'drawn' && o.value !== '' && needsScore(o.value as Algorithm, settings);
+      o.disabled = off;
+      o.title = off ? 'Needs the score ∇log π of the target; a drawn target is only samples. Pick a named target to use it.' : '';
+    }
+  }
+  showExplanation();
   $('custom-box').hidden = settings.alg !== 'custom' && settings.alg2 !== 'custom';
   $('gauss-target-box').hidden = settings.target !== 'gaussian';
   $('drawn-box').hidden = settings.target !== 'drawn';
   document.body.classList.toggle('drawing', settings.target === 'drawn');
+}
+
+/** The explanation panel: each run's algorithm as a triple and its update rule. */
+function showExplanation(): void {
+  const algs = settings.alg2 ? [settings.alg, settings.alg2] : [settings.alg];
+  $('explain').innerHTML = algs
+    .map((a, k) => {
+      const e = explain(a, settings);
+      const tag = algs.length > 1 ? `<b style="color:${k ? COLORS.B : COLORS.A}">${k ? 'B' : 'A'}</b> ` : '';
+      return `<div class="explain-item" data-alg="${a}"><h3>${tag}${LABELS[a] ?? a} <span>${e.title}</span></h3><p class="triple">${e.triple}</p><p class="rule">${e.rule}</p></div>`;
+    })
+    .join('');
 }
 
 function writeUrl(): void {
@@ -186,7 +229,13 @@ for (const el of controls) {
       el.value = String(settings[key]);
       return;
     }
+    // τ and η still at the defaults of the old algorithm/target follow the new defaults
+    const before = stepDefaults(settings.alg, settings.target);
     (settings as unknown as Record<string, unknown>)[key] = v;
+    if (key === 'alg' || key === 'target') {
+      const after = stepDefaults(settings.alg, settings.target);
+      for (const k of ['tau', 'eta'] as const) if (settings[k] === before[k]) settings[k] = after[k];
+    }
     writeUrl();
     syncForm();
     if (key === 'spf') for (const p of active) send(p, { type: 'spf', value: settings.spf });
@@ -201,6 +250,7 @@ function send(p: Panel, msg: ToWorker): void {
 function setPlaying(on: boolean): void {
   playing = on;
   $('play').textContent = on ? '❚❚ Pause' : '▶ Play';
+  if (on && lockstep) raiseBound();
   for (const p of active) send(p, { type: on ? 'play' : 'pause' });
 }
 
@@ -235,6 +285,14 @@ document.addEventListener('keydown', (ev) => {
   }
 });
 
+/** Lockstep: lets every run go spf steps past the furthest of them. */
+function raiseBound(): void {
+  let t = 0;
+  for (const p of active) t = Math.max(t, (p.pending ?? p.snap)?.t ?? 0);
+  bound = t + settings.spf;
+  for (const p of active) send(p, { type: 'limit', t: bound });
+}
+
 function message(text: string): void {
   $('message').textContent = text;
 }
@@ -255,6 +313,8 @@ function rebuild(): void {
     Object.assign(p, { worker: null, Y: null, X0: null, snap: null, pending: null, history: [], error: null, waiting: null, stepsPerSec: 0, running: false, dirty: true });
   }
   active = settings.alg2 ? [panels[0]!, panels[1]!] : [panels[0]!];
+  lockstep = active.length > 1;
+  bound = 0;
   panels[0]!.alg = settings.alg;
   panels[1]!.alg = settings.alg2 || settings.alg;
   panels[1]!.figure.hidden = !settings.alg2;
@@ -280,10 +340,12 @@ function rebuild(): void {
     };
     p.worker = w;
     send(p, { type: 'spf', value: settings.spf });
+    if (lockstep) send(p, { type: 'limit', t: settings.spf });
     send(p, { type: 'init', spec: toSpec(settings, p.alg), drawn });
     if (playing) send(p, { type: 'play' });
     showError(p, null);
   }
+  if (lockstep) bound = settings.spf;
   rebuildChart();
   refreshStatus();
 }
@@ -311,6 +373,7 @@ function onWorkerMessage(p: Panel, msg: FromWorker): void {
     case 'ready':
       p.Y = msg.Y;
       p.hasEnergy = msg.hasEnergy;
+      renderLegend();
       break;
     case 'snapshot':
       if (!p.X0) {
@@ -349,10 +412,36 @@ function sizeCanvas(c: HTMLCanvasElement): { w: number; h: number } {
   return { w, h };
 }
 
+/** Target contours and marginals over the current view, cached per (target, view). */
+let contourCache: { key: string; contours: Float64Array; marg: Scene['marginals'] } | null = null;
+function targetPicture(): { contours: Float64Array; marg: Scene['marginals'] } | null {
+  if (settings.target === 'drawn') return null;
+  const spec = targetSpec(settings);
+  const key = `${JSON.stringify(spec)}|${view.x0},${view.x1},${view.y0},${view.y1}`;
+  if (contourCache?.key === key) return contourCache;
+  try {
+    const t = makeTarget(spec);
+    if (!t.logDensity || t.d !== 2) return null;
+    // a box wider than the view, so that the contours fill the (square) picture
+    const cx = (view.x0 + view.x1) / 2;
+    const cy = (view.y0 + view.y1) / 2;
+    const half = 0.75 * Math.max(view.x1 - view.x0, view.y1 - view.y0);
+    const g: DensityGrid = densityGrid((X) => t.logDensity!(X), { x0: cx - half, x1: cx + half, y0: cy - half, y1: cy + half }, 100);
+    const m = marginals(g);
+    contourCache = { key, contours: contourSegments(g), marg: { x: m.x, y: m.y, box: g.box } };
+    return contourCache;
+  } catch {
+    return null;
+  }
+}
+
 function sceneOf(p: Panel): Scene {
   const s = p.snap;
   const drawing = settings.target === 'drawn';
+  const pic = targetPicture();
   return {
+    contours: pic?.contours ?? null,
+    marginals: pic?.marg ?? null,
     view,
     Y: drawing ? Float64Array.from(settings.drawn) : p.Y,
     X: s?.X ?? null,
@@ -371,7 +460,8 @@ function draw(p: Panel): void {
   if (!ctx) return;
   const dpr = p.canvas.width / w;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  drawScene(ctx, w, h, sceneOf(p));
+  const hist = drawScene(ctx, w, h, sceneOf(p));
+  p.hist = { x: Array.from(hist.histX), y: Array.from(hist.histY) };
   p.dirty = false;
   cost.draw = 0.9 * cost.draw + 0.1 * (performance.now() - t0);
 }
@@ -440,6 +530,23 @@ function rebuildChart(): void {
   };
   chart = new uPlot(opts, [[], ...series.slice(1).map(() => [])] as uPlot.AlignedData, el);
   chartDirty = true;
+  renderLegend();
+}
+
+/** The chart's legend: one dashed line (energy) and one solid line (MMD) per run, with what each measures. */
+function renderLegend(): void {
+  const items: string[] = [];
+  for (const p of active) {
+    const name = LABELS[p.alg] ?? p.alg;
+    const energy = p.alg === 'custom' ? 'F' : explain(p.alg, settings).triple.split(' · ')[1];
+    const swatch = (dash: boolean) =>
+      `<svg width="28" height="10" aria-hidden="true"><line x1="1" y1="5" x2="27" y2="5" stroke="${COLORS[p.id]}" stroke-width="2" ${dash ? 'stroke-dasharray="6 4"' : ''}/></svg>`;
+    items.push(
+      `<li data-series="energy-${p.id}">${swatch(true)} <b>F(µ<sub>t</sub>)</b> · ${name}: the energy ${energy} the flow descends${p.hasEnergy ? '' : ' (no value for this energy: not drawn)'}</li>`,
+      `<li data-series="mmd-${p.id}">${swatch(false)} <b>MMD(µ<sub>t</sub>, π̂)</b> · ${name}: kernel distance to the target samples (not squared)</li>`,
+    );
+  }
+  $('legend').innerHTML = `<ul>${items.join('')}</ul><p class="hint">y: log scale · x: step</p>`;
 }
 
 /** Tick label of a log axis: 1, 10, 0.1, 0.01 as such, else 1e-4 style. */
@@ -524,8 +631,11 @@ function frame(now: number): void {
     fpsFrames = 0;
     fpsSince = now;
   }
+  // lockstep: show new snapshots only when every live run has one (for the same step)
+  const live = active.filter((p) => p.worker && !p.error);
+  const release = !lockstep || live.every((p) => p.pending);
   for (const p of active) {
-    if (p.pending) {
+    if (p.pending && (release || !live.includes(p))) {
       p.snap = p.pending;
       p.pending = null;
       p.dirty = true;
@@ -533,6 +643,7 @@ function frame(now: number): void {
       send(p, { type: 'ack' });
     } else if (p.dirty) draw(p);
   }
+  if (lockstep && playing && release && live.length && live.every((p) => (p.snap?.t ?? 0) >= bound)) raiseBound();
   if (chartDirty && now - lastChart > 100) {
     lastChart = now;
     const t0 = performance.now();
@@ -609,7 +720,12 @@ interface Hook {
     waiting: string | null;
     history: MetricRow[];
     X: number[];
+    /** Step of the snapshot on screen. */
+    shown: number;
+    hist: { x: number[]; y: number[] };
   }[];
+  /** Contour segments drawn under the particles (0 for drawn targets). */
+  readonly contourSegments: number;
   csv(): string;
   svg(): string;
 }
@@ -645,7 +761,12 @@ const hook: Hook = {
       waiting: p.waiting,
       history: p.history.map((r) => ({ ...r })),
       X: p.snap ? Array.from(p.snap.X) : [],
+      shown: p.snap?.t ?? 0,
+      hist: { x: [...p.hist.x], y: [...p.hist.y] },
     }));
+  },
+  get contourSegments() {
+    return (targetPicture()?.contours.length ?? 0) / 4;
   },
   csv,
   svg,
@@ -656,6 +777,8 @@ const hook: Hook = {
 
 // start playing right away when the link says so (?play=1 is not a setting: it is not kept)
 const autoplay = new URLSearchParams(location.search).get('play') === '1';
+if (settings.target === 'drawn' && [settings.alg, settings.alg2].some((a) => a && needsScore(a, settings)))
+  message('A drawn target is only samples: the score-based algorithm chosen cannot use it (pick a named target).');
 syncForm();
 writeUrl();
 rebuild();

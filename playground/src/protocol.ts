@@ -13,6 +13,8 @@ export type ToWorker =
   | { type: 'pause' }
   | { type: 'step' }
   | { type: 'spf'; value: number }
+  /** Lockstep (side by side): while playing, step up to step t and no further; Infinity lifts the bound. */
+  | { type: 'limit'; t: number }
   /** The page has drawn the last snapshot: the worker may post the next one. */
   | { type: 'ack' };
 

@@ -5,13 +5,11 @@
  * vanished (w < 1e-3/n) are drawn hollow; target samples are small grey dots.
  */
 
-/** The data box shown, [x0, x1] × [y0, y1]. */
-export interface View {
-  x0: number;
-  x1: number;
-  y0: number;
-  y1: number;
-}
+import { histogram } from './contours.js';
+
+import type { View } from './view.js';
+
+export type { View } from './view.js';
 
 export interface Scene {
   view: View;
@@ -26,9 +24,18 @@ export interface Scene {
   color: string;
   /** Caption in the top-left corner. */
   title: string;
+  /** Target density contours as segments [x₀, y₀, x₁, y₁, …] in data coordinates, or null. */
+  contours?: Float64Array | null;
+  /** Target marginal densities along x and y on the grid over `box` (drawn over the histograms), or null. */
+  marginals?: { x: Float64Array; y: Float64Array; box: View } | null;
 }
 
-export const MARGIN = { left: 40, right: 10, top: 10, bottom: 26 };
+/** Height (px) of the marginal-histogram strips above and right of the plot. */
+export const HIST = 44;
+/** Number of bins of the marginal histograms. */
+export const HIST_BINS = 40;
+
+export const MARGIN = { left: 40, right: 10 + HIST, top: 10 + HIST, bottom: 26 };
 const BASE_RADIUS = 3;
 
 /** Visual encoding of a weight relative to uniform (ρ = w·n). */
@@ -105,8 +112,13 @@ export function unionView(a: View, b: View): View {
   return { x0: Math.min(a.x0, b.x0), x1: Math.max(a.x1, b.x1), y0: Math.min(a.y0, b.y0), y1: Math.max(a.y1, b.y1) };
 }
 
-/** Draws a scene on a 2-D context whose drawing buffer is width × height CSS pixels (scaled by dpr). */
-export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: number, scene: Scene): void {
+/**
+ * Draws a scene on a 2-D context whose drawing buffer is width × height CSS pixels (scaled by dpr):
+ * grid, target contours, target samples, particles, and the particles' weighted marginal
+ * histograms (density units) above (x) and right of (y) the plot with the target's marginal
+ * density as a grey line. Returns the histogram heights it drew.
+ */
+export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: number, scene: Scene): { histX: Float64Array; histY: Float64Array } {
   const L = layout(scene.view, width, height);
   ctx.save();
   ctx.fillStyle = '#ffffff';
@@ -143,6 +155,19 @@ export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: 
   ctx.beginPath();
   ctx.rect(MARGIN.left, MARGIN.top, L.pw, L.ph);
   ctx.clip();
+
+  // target density contours
+  if (scene.contours?.length) {
+    const C = scene.contours;
+    ctx.strokeStyle = 'rgba(40, 120, 60, 0.55)';
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    for (let i = 0; i + 3 < C.length; i += 4) {
+      ctx.moveTo(L.px(C[i]!), L.py(C[i + 1]!));
+      ctx.lineTo(L.px(C[i + 2]!), L.py(C[i + 3]!));
+    }
+    ctx.stroke();
+  }
 
   // target samples
   if (scene.Y) {
@@ -200,6 +225,8 @@ export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: 
   }
   ctx.restore();
 
+  const hists = drawHistograms(ctx, L, scene);
+
   if (scene.title) {
     ctx.save();
     ctx.font = '600 12px system-ui, sans-serif';
@@ -212,6 +239,70 @@ export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: 
     ctx.fillText(scene.title, MARGIN.left + 8, MARGIN.top + 7);
     ctx.restore();
   }
+  return hists;
+}
+
+/** The marginal histograms of the particles (bars) and of the target (grey line) in the two strips. */
+function drawHistograms(ctx: CanvasRenderingContext2D, L: ReturnType<typeof layout>, scene: Scene): { histX: Float64Array; histY: Float64Array } {
+  const { box } = L;
+  const empty = new Float64Array(HIST_BINS);
+  const histX = scene.X && scene.w ? histogram(scene.X, scene.w, scene.d, 0, box.x0, box.x1, HIST_BINS) : empty;
+  const histY = scene.X && scene.w ? histogram(scene.X, scene.w, scene.d, 1, box.y0, box.y1, HIST_BINS) : empty;
+  const m = scene.marginals;
+  let top = 0;
+  for (const v of histX) top = Math.max(top, v);
+  for (const v of histY) top = Math.max(top, v);
+  if (m) for (const v of [...m.x, ...m.y]) top = Math.max(top, v);
+  if (!(top > 0)) return { histX, histY };
+  const H = HIST - 6;
+  const x0 = MARGIN.left;
+  const yBase = MARGIN.top - 3; // bottom of the x strip
+  const xBase = MARGIN.left + L.pw + 3; // left of the y strip
+  ctx.save();
+  ctx.fillStyle = '#fafafa';
+  ctx.fillRect(x0, yBase - H, L.pw, H);
+  ctx.fillRect(xBase, MARGIN.top, H, L.ph);
+  ctx.fillStyle = scene.color;
+  ctx.globalAlpha = 0.55;
+  const bw = L.pw / HIST_BINS;
+  const bh = L.ph / HIST_BINS;
+  for (let b = 0; b < HIST_BINS; b++) {
+    const hx = (histX[b]! / top) * H;
+    if (hx > 0) ctx.fillRect(x0 + b * bw, yBase - hx, Math.max(1, bw - 1), hx);
+    const hy = (histY[b]! / top) * H;
+    // bin b of y runs upwards from the bottom of the plot
+    if (hy > 0) ctx.fillRect(xBase, MARGIN.top + L.ph - (b + 1) * bh, hy, Math.max(1, bh - 1));
+  }
+  ctx.globalAlpha = 1;
+  if (m) {
+    ctx.strokeStyle = '#555';
+    ctx.lineWidth = 1.2;
+    const k = m.x.length;
+    ctx.beginPath();
+    let started = false;
+    for (let i = 0; i < k; i++) {
+      const x = m.box.x0 + ((i + 0.5) * (m.box.x1 - m.box.x0)) / k;
+      if (x < box.x0 || x > box.x1) continue;
+      const u = L.px(x);
+      const v = yBase - (m.x[i]! / top) * H;
+      if (started) ctx.lineTo(u, v);
+      else ctx.moveTo(u, v);
+      started = true;
+    }
+    started = false;
+    for (let j = 0; j < k; j++) {
+      const y = m.box.y0 + ((j + 0.5) * (m.box.y1 - m.box.y0)) / k;
+      if (y < box.y0 || y > box.y1) continue;
+      const u = xBase + (m.y[j]! / top) * H;
+      const v = L.py(y);
+      if (started) ctx.lineTo(u, v);
+      else ctx.moveTo(u, v);
+      started = true;
+    }
+    ctx.stroke();
+  }
+  ctx.restore();
+  return { histX, histY };
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -235,6 +326,12 @@ export function sceneSvgBody(width: number, height: number, scene: Scene, clipId
   out.push('</g>');
   out.push(`<clipPath id="${clipId}"><rect x="${MARGIN.left}" y="${MARGIN.top}" width="${L.pw}" height="${L.ph}"/></clipPath>`);
   out.push(`<g clip-path="url(#${clipId})">`);
+  if (scene.contours?.length) {
+    const C = scene.contours;
+    const dd: string[] = [];
+    for (let i = 0; i + 3 < C.length; i += 4) dd.push(`M${f2(L.px(C[i]!))} ${f2(L.py(C[i + 1]!))}L${f2(L.px(C[i + 2]!))} ${f2(L.py(C[i + 3]!))}`);
+    out.push(`<path class="contours" d="${dd.join('')}" stroke="#28783c" stroke-opacity="0.55" fill="none"/>`);
+  }
   if (scene.Y) {
     out.push('<g fill="#5a5a5a" fill-opacity="0.5">');
     const Y = scene.Y;

@@ -23,7 +23,7 @@ export const ENERGIES = ['mmd', 'inclusive-kl', 'kl', 'ksd'] as const;
 export const TRANSPORTS = ['wasserstein', 'stein', 'none'] as const;
 export const REACTIONS = ['none', 'fisher-rao', 'mmd'] as const;
 export const KERNELS = ['gaussian', 'imq', 'laplace', 'matern32', 'energy'] as const;
-export const TARGETS = ['paper-gaussian-2d', 'paper-mixture-2d', 'banana', 'double-well', 'gaussian', 'drawn'] as const;
+export const TARGETS = ['paper-gaussian-2d', 'paper-mixture-2d', 'banana', 'double-well', 'gaussian', 'donut', 'funnel', 'squiggle', 'ring', 'drawn'] as const;
 export const VARIANTS = ['exact', 'pgd'] as const;
 
 export interface Settings {
@@ -89,6 +89,52 @@ export const DEFAULTS: Readonly<Settings> = {
   spf: 4,
   drawn: [],
 };
+
+type NamedTarget = Exclude<(typeof TARGETS)[number], 'drawn'>;
+
+/**
+ * Default transport steps τ per preset and target, chosen from a sweep (150 steps, n = 100,
+ * τ ∈ {0.01, 0.03, 0.1, 0.3, 1, 2, 5, 10}): about a third of the largest τ that neither
+ * diverged nor left ≥ 10 % of the particles outside the target samples' padded box, so
+ * the defaults keep a margin. ULA on the double well diverges from τ = 0.03 (at step 9), SVGD
+ * from τ = 2; the sample-based flows (MMD flow, IFT, WFR, Nadaraya–Watson) are stable at τ = 5
+ * on every target. Targets missing from a row use the row's `*`.
+ */
+const TAU_DEFAULTS: Record<Algorithm, Partial<Record<NamedTarget | '*', number>>> = {
+  'mmd-flow': { '*': 5 },
+  ift: { '*': 5, gaussian: 2 },
+  wfr: { '*': 5 },
+  'nw-force': { '*': 1 },
+  custom: { '*': 0.1 },
+  'inclusive-kl-mirror': { '*': 5 },
+  'fisher-rao': { '*': 5 },
+  langevin: { '*': 0.1, banana: 0.05, 'double-well': 0.005, donut: 0.03, funnel: 0.03, squiggle: 0.01, ring: 0.03 },
+  'birth-death': { '*': 0.1, banana: 0.05, 'double-well': 0.005, donut: 0.03, funnel: 0.03, squiggle: 0.01, ring: 0.03 },
+  svgd: { '*': 1, banana: 0.5, 'double-well': 0.3, donut: 0.5, funnel: 0.5, squiggle: 0.05, ring: 0.3 },
+  'ksd-descent': { '*': 0.5, banana: 0.2, 'double-well': 0.003, donut: 0.03, funnel: 0.3, squiggle: 0.003, ring: 0.1 },
+};
+
+/** Default reaction steps η per preset (the same on every target). */
+const ETA_DEFAULTS: Partial<Record<Algorithm, number>> = { 'birth-death': 0.05, 'fisher-rao': 0.05, 'inclusive-kl-mirror': 5 };
+
+/** The default step sizes (τ, η) of an algorithm on a target (drawn targets use the row's default). */
+export function stepDefaults(alg: Algorithm, target: Settings['target']): { tau: number; eta: number } {
+  const row = TAU_DEFAULTS[alg];
+  const tau = (target !== 'drawn' ? row[target] : undefined) ?? row['*'] ?? 5;
+  return { tau, eta: ETA_DEFAULTS[alg] ?? 0.1 };
+}
+
+/** Whether an algorithm needs the target's score ∇log π (so cannot run on drawn samples). */
+export function needsScore(alg: Algorithm | '', s: Pick<Settings, 'energy'>): boolean {
+  if (alg === 'custom') return s.energy === 'kl' || s.energy === 'ksd';
+  return alg === 'svgd' || alg === 'langevin' || alg === 'ksd-descent' || alg === 'birth-death';
+}
+
+/** The step τ or η a run of `alg` uses: the user's value, or the algorithm's own default when the setting is still at the default of run A's algorithm. */
+export function stepFor(s: Settings, alg: Algorithm, key: 'tau' | 'eta'): number {
+  const auto = s[key] === stepDefaults(s.alg, s.target)[key];
+  return auto ? stepDefaults(alg, s.target)[key] : s[key];
+}
 
 /** Bounds of the numeric settings (values outside are clamped when read from a URL). */
 const RANGES: Partial<Record<keyof Settings, [number, number, boolean]>> = {
@@ -159,6 +205,10 @@ export function toQuery(s: Settings): string {
       }
       continue;
     }
+    if (key === 'tau' || key === 'eta') {
+      if (s[key] !== stepDefaults(s.alg, s.target)[key]) p.set(key, String(s[key]));
+      continue;
+    }
     if (s[key] !== DEFAULTS[key]) p.set(key, String(s[key]));
   }
   return p.toString();
@@ -174,6 +224,9 @@ export function fromQuery(query: string): Settings {
     const v = coerce(key, raw);
     if (v !== undefined) (s as unknown as Record<string, unknown>)[key] = v;
   }
+  // τ and η not given: the defaults of the algorithm on the target
+  const def = stepDefaults(s.alg, s.target);
+  for (const key of ['tau', 'eta'] as const) if (p.get(key) === null || coerce(key, p.get(key)!) === undefined) s[key] = def[key];
   return s;
 }
 
@@ -201,8 +254,8 @@ export function usedSettings(alg: Algorithm, s: Settings): Set<keyof Settings> {
   return used;
 }
 
-/** The target part of the spec (drawn samples are passed to `buildRun` as loaded data). */
-function targetSpec(s: Settings): RunSpec['target'] {
+/** The target part of the spec as plain JSON (drawn samples are passed to `buildRun` as loaded data). */
+export function targetSpec(s: Settings): RunSpec['target'] {
   switch (s.target) {
     case 'drawn':
       return { samples: 'drawn' };
@@ -212,6 +265,9 @@ function targetSpec(s: Settings): RunSpec['target'] {
       return { name: 'banana', d: 2, b: 0.25, s: 3 };
     case 'double-well':
       return { name: 'double-well', d: 2 };
+    case 'funnel':
+      // Neal's s = 3 spreads x₁ over ±e^{4.5}; s = 1.5 keeps the funnel on one screen
+      return { name: 'funnel', s: 1.5 };
     default:
       return { name: s.target };
   }
@@ -227,8 +283,8 @@ export function toSpec(s: Settings, alg: Algorithm): Record<string, unknown> {
     init: { name: 'gaussian', mean: [s.mx, s.my], cov: s.std * s.std, n: s.n },
     seed: s.seed,
   };
-  if (used.has('tau')) spec.tau = s.tau;
-  if (used.has('eta')) spec.eta = s.eta;
+  if (used.has('tau')) spec.tau = stepFor(s, alg, 'tau');
+  if (used.has('eta')) spec.eta = stepFor(s, alg, 'eta');
   if (used.has('noise') && s.noise > 0) spec.noise = { level: s.noise, until: s.until };
   if (used.has('variant') && alg === 'ift') spec.variant = s.variant;
   if (used.has('alpha')) spec.alpha = s.alpha;

@@ -37,6 +37,8 @@ let awaitingAck = false;
 let pendingRows: MetricRow[] = [];
 let scheduled = false;
 let failed = false;
+/** Lockstep bound: while playing, the run stops at this step (side-by-side mode). */
+let limit = Infinity;
 // cost model for recording metrics: keep them to ~20% of the time spent stepping
 let stepMs = 1;
 let metricMs = 0;
@@ -148,7 +150,8 @@ function step(): boolean {
   } catch (e) {
     failed = true;
     running = false;
-    post({ type: 'error', message: e instanceof Error ? e.message : String(e), t: s.t });
+    const text = e instanceof Error ? e.message : String(e);
+    post({ type: 'error', message: /diverged|NaN|Infinity/.test(text) ? `${text} — the step is too large for this target: lower τ (or η) and press Reset.` : text, t: s.t });
     return false;
   }
 }
@@ -190,8 +193,12 @@ function loop(): void {
   if (!running || !run) return;
   const t0 = performance.now();
   // Step until the per-frame budget is used or ~10 ms passed, then let messages in.
-  while (running && stepsSinceSnapshot < spf && performance.now() - t0 < 10) if (!step()) return;
-  if (!awaitingAck && stepsSinceSnapshot > 0) snapshot();
+  while (running && stepsSinceSnapshot < spf && run.state.t < limit && performance.now() - t0 < 10) if (!step()) return;
+  const atLimit = run.state.t >= limit;
+  // in lockstep, only the snapshot at the bound is posted, so both panels show the same step
+  if (!awaitingAck && stepsSinceSnapshot > 0 && (limit === Infinity || atLimit)) snapshot();
+  // at the bound: the page's next 'limit' message resumes the loop
+  if (atLimit) return;
   // Blocked on the page (spf steps done, snapshot not yet drawn): the ack resumes the loop.
   if (stepsSinceSnapshot >= spf && awaitingAck) return;
   schedule();
@@ -212,6 +219,8 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
     case 'pause':
       running = false;
+      // lockstep: finish the batch up to the bound, so both runs pause at the same step
+      if (run && limit !== Infinity) while (run.state.t < limit && step());
       if (run && (lastRecorded !== run.state.t || energyDeferred)) {
         if (lastRecorded === run.state.t) pendingRows.push({ t: run.state.t, ...energyRow(run, run.state) });
         else record(run.state, false);
@@ -229,9 +238,14 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
     case 'spf':
       spf = msg.value;
       break;
+    case 'limit':
+      limit = msg.t;
+      if (running) schedule();
+      break;
     case 'ack':
       awaitingAck = false;
-      if (stepsSinceSnapshot > 0 || pendingRows.length) snapshot();
+      // lockstep while playing: hold intermediate steps back until the bound is reached
+      if ((stepsSinceSnapshot > 0 || pendingRows.length) && (limit === Infinity || !running || (run !== null && run.state.t >= limit))) snapshot();
       if (running) schedule();
       break;
   }

@@ -22,6 +22,7 @@ import { readParticles, writeParticles } from './files.js';
 import { normaliseSpecWords } from '../spec/alias.js';
 import { readSpecFile, runSpecFile } from './runCommand.js';
 import { onStopSignals, signalExitCode, signalLabel } from './signals.js';
+import { isSpaceSpec, runSpaceSpec } from './spaceRun.js';
 import { registerSweepCommand } from './sweep/command.js';
 import { packageVersion } from './version.js';
 import { positiveNumber, nonNegativeInt, positiveInt, seedInt } from './cliParsers.js';
@@ -98,6 +99,13 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       if (o.tau !== undefined) spec.tau = o.tau;
       if (o.eta !== undefined) spec.eta = o.eta;
       if (o.out !== undefined) spec.out = resolve(o.out);
+      if (isSpaceSpec(spec)) {
+        // the Gaussian and graph spaces: (m, Σ) or vertex masses instead of particles
+        const outDir = resolve(dirname(resolve(specPath)), String(spec.out ?? 'out'));
+        const { out: _o, ...rest } = spec;
+        process.exitCode = await runSpaceSpec(rest, outDir, io);
+        return;
+      }
       const signal: { stopped: boolean; writing?: boolean } = { stopped: false };
       const stop = onStopSignals((sig) => {
         signal.stopped = true;

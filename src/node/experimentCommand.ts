@@ -10,6 +10,8 @@ import { InputError } from '../core/errors.js';
 import type { ExperimentOverrides } from '../experiments/index.js';
 import { CONVENTIONS, EXPERIMENT_NAMES, IFT_VARIANTS, LOSS_SAMPLES, resolveSettings, TARGET_SAMPLES } from '../experiments/index.js';
 import { InterruptedError, runExperiment } from './experiment.js';
+import { OPEN_EXPERIMENTS, type OpenExperiment, runOpenExperiment } from './openExperiments.js';
+import { runSpaceExperiment, SPACE_EXPERIMENTS, type SpaceExperiment } from './spaceRun.js';
 import { onStopSignals, signalExitCode, signalLabel } from './signals.js';
 import { positiveNumber, nonNegativeNumber, nonNegativeInt, positiveInt } from './cliParsers.js';
 
@@ -23,6 +25,14 @@ Experiments:
                         (n = m = 500, 2000 steps); paper size: --n 10000 --m 10000 --steps 9000 --noise-until 4000
                         --runs 20 --test-size 10000
   double-well-langevin  Langevin on V(x) = (x² − 1)²: 2000 particles from N(0, 0.05²), dt = 0.005, 2000 steps
+  gaussian-vi-bimodal   Gaussian VI on a 2-D bimodal mixture: reverse KL (Bures–Wasserstein, natural gradient) seeks a
+                        mode, forward KL covers both (docs/spaces.md); takes --steps --seed
+  graph-heat            heat flow as the discrete Wasserstein flow of the entropy: hypercube {0,1}⁴ against the
+                        Erbar–Maas bound, a path of 12 vertices with W(ρ_t, π) (docs/spaces.md); takes --steps
+  score-ift             score-only targets (banana, 2-D and 10-D mixtures): SVGD, KSD descent, Langevin, score-IFT;
+                        KSD and MMD² over steps (docs/open-directions.md); takes --runs --n --steps --seed
+  rejuvenation          IFT with and without particle rejuvenation: 2-D Gaussian and mixture, 100-D mixture at a
+                        reduced size; MMD² and ESS over steps (docs/open-directions.md); takes --runs --n --steps --seed
 
 The defaults follow the paper's text (σ = 10) and do NOT show its picture: every method converges and
 the curves overlap. The paper's claim (MMD flow stalls, IFT converges without noise) shows with the
@@ -49,8 +59,8 @@ export function registerExperimentCommand(
 ): void {
   program
     .command('experiment')
-    .description(`reproduce an experiment (${EXPERIMENT_NAMES.join(', ')}); writes figures, curves and an HTML report`)
-    .argument('<name>', `one of ${EXPERIMENT_NAMES.join(', ')}`)
+    .description(`reproduce an experiment (${[...EXPERIMENT_NAMES, ...SPACE_EXPERIMENTS, ...OPEN_EXPERIMENTS].join(', ')}); writes figures, curves and an HTML report`)
+    .argument('<name>', `one of ${[...EXPERIMENT_NAMES, ...SPACE_EXPERIMENTS, ...OPEN_EXPERIMENTS].join(', ')}`)
     .option('--runs <r>', 'independent runs (default: about a minute on 2 cores; the paper: 50 in 2-D, 20 in 100-D)', positiveInt('--runs'))
     .option('--n <n>', 'particles', positiveInt('--n'))
     .option('--m <m>', 'target samples per draw (default n)', positiveInt('--m'))
@@ -76,6 +86,18 @@ export function registerExperimentCommand(
     .option('--quiet', 'no progress bars')
     .addHelpText('after', HELP_AFTER)
     .action(async (name, o) => {
+      if ((SPACE_EXPERIMENTS as readonly string[]).includes(name) || (OPEN_EXPERIMENTS as readonly string[]).includes(name)) {
+        // experiments of the Gaussian/graph spaces and of the open directions: their own runners
+        const used = ['runs', 'n', 'steps', 'seed', 'out'];
+        for (const [k, v] of Object.entries(o)) if (v !== undefined && !used.includes(k)) throw new InputError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, v, `nothing for ${name} (it takes --runs, --n, --steps, --seed, --out)`);
+        if (o.out !== undefined && o.out.trim() === '') throw new InputError('--out', o.out, 'a folder path');
+        const outDir = resolve(o.out ?? `out/experiments/${name}`);
+        const opts = { ...(o.runs !== undefined ? { runs: o.runs } : {}), ...(o.n !== undefined ? { n: o.n } : {}), ...(o.steps !== undefined ? { steps: o.steps } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) };
+        process.exitCode = (SPACE_EXPERIMENTS as readonly string[]).includes(name)
+          ? await runSpaceExperiment(name as SpaceExperiment, outDir, io, opts)
+          : await runOpenExperiment(name as OpenExperiment, outDir, io, opts);
+        return;
+      }
       const overrides: ExperimentOverrides = {
         runs: o.runs,
         n: o.n,

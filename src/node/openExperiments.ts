@@ -22,8 +22,7 @@ import { bananaTarget } from '../targets/banana.js';
 import { mixtureTarget } from '../targets/mixture.js';
 import { paperGaussian2d, paperMixture2d, paperMixture100d } from '../targets/paper.js';
 import type { Target } from '../targets/target.js';
-import { writeFileAtomic } from './files.js';
-import { writeFigure } from './render.js';
+import { type OutputSink, openOutputSink } from './outputSink.js';
 import { packageVersion } from './version.js';
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
@@ -88,6 +87,18 @@ function fmt(v: number): string {
 
 /** Runs an open-direction experiment into `outDir`; returns the exit code (0, or 3 if any run diverged). */
 export async function runOpenExperiment(name: OpenExperiment, outDir: string, io: Io, o: OpenExperimentOptions = {}): Promise<number> {
+  const out = openOutputSink(outDir, `measureflow experiment ${name}`, io.err);
+  try {
+    const code = await runOpenExperimentInto(name, outDir, out, io, o);
+    out.commit();
+    return code;
+  } catch (e) {
+    out.abort();
+    throw e;
+  }
+}
+
+async function runOpenExperimentInto(name: OpenExperiment, outDir: string, out: OutputSink, io: Io, o: OpenExperimentOptions): Promise<number> {
   const started = Date.now();
   const runs = o.runs ?? 4;
   const seed = o.seed ?? 0;
@@ -201,7 +212,7 @@ export async function runOpenExperiment(name: OpenExperiment, outDir: string, io
         return { method: pm.label, step, mean, std };
       });
       const file = `${p.id}-${q === 'MMD²' ? 'mmd2' : q === 'KSD' ? 'ksd' : 'ess'}`;
-      await writeFigure(outDir, file, curvesChart({ title: `${q} — ${p.title}`, subtitle: `mean ± std over ${runs} runs, n = ${p.n}`, xLabel: 'step', yLabel: q, logY: q !== 'ESS/n', series: series.filter((s) => s.mean.length > 0) }));
+      await out.figure(file, () => curvesChart({ title: `${q} — ${p.title}`, subtitle: `mean ± std over ${runs} runs, n = ${p.n}`, xLabel: 'step', yLabel: q, logY: q !== 'ESS/n', series: series.filter((s) => s.mean.length > 0) }));
       figs.push(file);
     }
     const table = perMethod
@@ -220,9 +231,9 @@ export async function runOpenExperiment(name: OpenExperiment, outDir: string, io
         return `${q} ${fmt(mean[0]!)} ± ${fmt(std[0]!)}`;
       }).join('   ')}\n`);
   }
-  writeFileAtomic(join(outDir, 'curves.csv'), `${csv.join('\n')}\n`);
-  writeFileAtomic(join(outDir, 'result.json'), `${JSON.stringify({ experiment: name, runs, seed, summary, version: packageVersion(), elapsedMs: Date.now() - started }, null, 2)}\n`);
-  writeFileAtomic(join(outDir, 'index.html'), `<!doctype html><meta charset="utf-8"><title>${name}</title><body style="font-family: DejaVu Sans, sans-serif; max-width: 1000px"><h1>measureflow experiment ${name}</h1>${sections.join('\n')}<p>measureflow ${packageVersion()}, ${runs} runs, seed ${seed}, ${((Date.now() - started) / 1000).toFixed(1)} s.</p></body>\n`);
+  out.write('curves.csv', `${csv.join('\n')}\n`);
+  out.write('result.json', `${JSON.stringify({ experiment: name, runs, seed, summary, version: packageVersion(), elapsedMs: Date.now() - started }, null, 2)}\n`);
+  out.write('index.html', `<!doctype html><meta charset="utf-8"><title>${name}</title><body style="font-family: DejaVu Sans, sans-serif; max-width: 1000px"><h1>measureflow experiment ${name}</h1>${sections.join('\n')}<p>measureflow ${packageVersion()}, ${runs} runs, seed ${seed}, ${((Date.now() - started) / 1000).toFixed(1)} s.</p></body>\n`);
   io.out(`wrote ${join(outDir, 'index.html')}\n`);
   return anyDiverged ? 3 : 0;
 }

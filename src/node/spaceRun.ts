@@ -18,8 +18,7 @@ import { graphTransportDistance } from '../spaces/graph/distance.js';
 import { hypercubeGraph, pathGraph } from '../spaces/graph/graph.js';
 import { buildGaussianRun, buildGraphRun } from '../spec/spaces.js';
 import { mixtureTarget } from '../targets/mixture.js';
-import { writeFileAtomic } from './files.js';
-import { writeFigure } from './render.js';
+import { type OutputSink, openOutputSink } from './outputSink.js';
 import { packageVersion } from './version.js';
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
@@ -36,8 +35,26 @@ function defaultEvery(steps: number): number {
   return Math.max(1, Math.round(steps / 100));
 }
 
-/** Runs a Gaussian- or graph-space spec into `outDir`; returns the exit code. */
+/**
+ * Runs a Gaussian- or graph-space spec into `outDir` (checked and locked before computing, the
+ * files swapped in together); returns the exit code (0 completed, 3 diverged).
+ */
 export async function runSpaceSpec(raw: unknown, outDir: string, io: Io, overrides: { steps?: number } = {}): Promise<number> {
+  const space = (raw as { space: string }).space;
+  if (space === 'gaussian') buildGaussianRun(raw);
+  else buildGraphRun(raw); // a bad spec is refused before the folder is touched
+  const out = openOutputSink(outDir, `measureflow run (space ${space})`, io.err);
+  try {
+    const code = await runSpaceSpecInto(raw, outDir, out, io, overrides);
+    out.commit();
+    return code;
+  } catch (e) {
+    out.abort();
+    throw e;
+  }
+}
+
+async function runSpaceSpecInto(raw: unknown, outDir: string, out: OutputSink, io: Io, overrides: { steps?: number }): Promise<number> {
   const started = Date.now();
   const space = (raw as { space: string }).space;
   if (space === 'gaussian') {
@@ -45,7 +62,7 @@ export async function runSpaceSpec(raw: unknown, outDir: string, io: Io, overrid
     const steps = overrides.steps ?? spec.steps ?? 200;
     const res = runGaussianFlow(f, init, { steps, seed: spec.seed ?? 0, every: spec.every ?? defaultEvery(steps) });
     const history = res.history.map((h) => ({ step: h.step, t: h.t, energy: fin(h.energy) }));
-    writeFileAtomic(join(outDir, 'history.csv'), `step,t,energy\n${res.history.map((h) => `${h.step},${h.t},${csvNum(h.energy)}`).join('\n')}\n`);
+    out.write('history.csv', `step,t,energy\n${res.history.map((h) => `${h.step},${h.t},${csvNum(h.energy)}`).join('\n')}\n`);
     const result = {
       space: 'gaussian',
       status: res.status,
@@ -57,11 +74,11 @@ export async function runSpaceSpec(raw: unknown, outDir: string, io: Io, overrid
       version: packageVersion(),
       elapsedMs: Date.now() - started,
     };
-    writeFileAtomic(join(outDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+    out.write('result.json', `${JSON.stringify(result, null, 2)}\n`);
     if (f.d >= 2) {
       const every = Math.max(1, Math.floor(res.history.length / 8));
       const snaps = res.history.filter((_, i) => i % every === 0 || i === res.history.length - 1);
-      await writeFigure(outDir, 'gaussian', ellipsesChart({ title: 'Gaussian flow: 2-σ ellipses over steps', subtitle: `${f.config.energy} · ${f.config.geometry} · ${f.config.scheme}, τ = ${f.config.tau}`, snapshots: snaps.map((h) => ({ series: 'µ_t', step: h.step, m: h.m, Sigma: h.Sigma, d: f.d })) }));
+      await out.figure('gaussian', () => ellipsesChart({ title: 'Gaussian flow: 2-σ ellipses over steps', subtitle: `${f.config.energy} · ${f.config.geometry} · ${f.config.scheme}, τ = ${f.config.tau}`, snapshots: snaps.map((h) => ({ series: 'µ_t', step: h.step, m: h.m, Sigma: h.Sigma, d: f.d })) }));
     }
     io.out(`${res.status}: ${res.steps} steps; mean ${fmtVec(res.state.m)}; energy ${csvNum(res.history.at(-1)!.energy) || 'n/a'}\nwrote ${outDir}\n`);
     if (res.status === 'diverged') io.err(`diverged: ${res.reason}\n`);
@@ -72,8 +89,8 @@ export async function runSpaceSpec(raw: unknown, outDir: string, io: Io, overrid
   const res = runGraphFlow(f, init, { steps, every: spec.every ?? defaultEvery(steps) });
   const g = f.graph;
   const dist = spec.distance ? res.history.map((h) => graphTransportDistance(g, h.rho, g.pi, { timeSteps: 8 })) : null;
-  writeFileAtomic(
-    join(outDir, 'history.csv'),
+  out.write(
+    'history.csv',
     `step,t,energy${dist ? ',distance_to_pi,distance_converged' : ''}\n${res.history.map((h, i) => `${h.step},${h.t},${csvNum(h.energy)}${dist ? `,${csvNum(dist[i]!.distance)},${dist[i]!.converged}` : ''}`).join('\n')}\n`,
   );
   const result = {
@@ -89,9 +106,9 @@ export async function runSpaceSpec(raw: unknown, outDir: string, io: Io, overrid
     version: packageVersion(),
     elapsedMs: Date.now() - started,
   };
-  writeFileAtomic(join(outDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
-  await writeFigure(outDir, 'mass', graphMassChart({ title: `Vertex masses on ${g.name}`, subtitle: `${f.energy.name} · ${spec.geometry ?? 'wasserstein'} · ${spec.scheme ?? 'explicit'}, τ = ${f.tau}`, history: res.history }));
-  await writeFigure(outDir, 'energy', energyDecayChart({ title: `${f.energy.name} along the flow`, series: [{ name: f.energy.name, t: res.history.map((h) => h.t), value: res.history.map((h) => h.energy) }] }));
+  out.write('result.json', `${JSON.stringify(result, null, 2)}\n`);
+  await out.figure('mass', () => graphMassChart({ title: `Vertex masses on ${g.name}`, subtitle: `${f.energy.name} · ${spec.geometry ?? 'wasserstein'} · ${spec.scheme ?? 'explicit'}, τ = ${f.tau}`, history: res.history }));
+  await out.figure('energy', () => energyDecayChart({ title: `${f.energy.name} along the flow`, series: [{ name: f.energy.name, t: res.history.map((h) => h.t), value: res.history.map((h) => h.energy) }] }));
   io.out(`${res.status}: ${res.steps} steps on ${g.name}; energy ${csvNum(res.history.at(-1)!.energy) || 'n/a'}\nwrote ${outDir}\n`);
   if (res.status === 'diverged') io.err(`diverged: ${res.reason}\n`);
   return res.status === 'diverged' ? 3 : 0;
@@ -114,6 +131,18 @@ export type SpaceExperiment = (typeof SPACE_EXPERIMENTS)[number];
  *   the mass over time with the transport distance to π.
  */
 export async function runSpaceExperiment(name: SpaceExperiment, outDir: string, io: Io, o: { steps?: number; seed?: number } = {}): Promise<number> {
+  const out = openOutputSink(outDir, `measureflow experiment ${name}`, io.err);
+  try {
+    const code = await runSpaceExperimentInto(name, outDir, out, io, o);
+    out.commit();
+    return code;
+  } catch (e) {
+    out.abort();
+    throw e;
+  }
+}
+
+async function runSpaceExperimentInto(name: SpaceExperiment, outDir: string, out: OutputSink, io: Io, o: { steps?: number; seed?: number }): Promise<number> {
   const started = Date.now();
   if (name === 'gaussian-vi-bimodal') {
     const target = mixtureTarget({ components: [{ mean: [-3, 0], cov: 0.5 }, { mean: [3, 0.5], cov: [[0.6, 0.2], [0.2, 0.4]] }] });
@@ -130,12 +159,12 @@ export async function runSpaceExperiment(name: SpaceExperiment, outDir: string, 
     add('reverse KL · natural gradient', naturalGradientVI({ target, tau: 0.05, expectations: mc }));
     add('forward KL · Bures–Wasserstein', forwardKLGaussian({ target, Y, tau: 0.05 }));
     const snaps = runs.flatMap((r) => r.res.history.map((h) => ({ series: r.label, step: h.step, m: h.m, Sigma: h.Sigma, d: 2 })));
-    await writeFigure(outDir, 'ellipses', ellipsesChart({ title: 'Reverse KL seeks a mode, forward KL covers both', subtitle: `2-σ ellipses every ${Math.floor(steps / 6)} steps (darker = later), from N((1.5, 1), I); grey: samples of π`, target: { X: Y.subarray(0, 1200), d: 2 }, snapshots: snaps, width: 560, height: 360 }));
+    await out.figure('ellipses', () => ellipsesChart({ title: 'Reverse KL seeks a mode, forward KL covers both', subtitle: `2-σ ellipses every ${Math.floor(steps / 6)} steps (darker = later), from N((1.5, 1), I); grey: samples of π`, target: { X: Y.subarray(0, 1200), d: 2 }, snapshots: snaps, width: 560, height: 360 }));
     const table = runs.map((r) => ({ method: r.label, status: r.res.status, mean: Array.from(r.res.state.m), cov: Array.from(r.res.state.Sigma), finalEnergy: fin(r.res.history.at(-1)!.energy) }));
-    writeFileAtomic(join(outDir, 'result.json'), `${JSON.stringify({ experiment: name, steps, seed: o.seed ?? 0, target: 'mixture ½N((−3,0), 0.5I) + ½N((3,0.5), [[0.6,0.2],[0.2,0.4]])', runs: table, version: packageVersion(), elapsedMs: Date.now() - started }, null, 2)}\n`);
+    out.write('result.json', `${JSON.stringify({ experiment: name, steps, seed: o.seed ?? 0, target: 'mixture ½N((−3,0), 0.5I) + ½N((3,0.5), [[0.6,0.2],[0.2,0.4]])', runs: table, version: packageVersion(), elapsedMs: Date.now() - started }, null, 2)}\n`);
     const rows = table.map((r) => `<tr><td>${r.method}</td><td>${r.status}</td><td>(${r.mean.map((v) => v.toFixed(3)).join(', ')})</td><td>[[${r.cov[0]!.toFixed(3)}, ${r.cov[1]!.toFixed(3)}], [${r.cov[2]!.toFixed(3)}, ${r.cov[3]!.toFixed(3)}]]</td></tr>`).join('\n');
-    writeFileAtomic(
-      join(outDir, 'index.html'),
+    out.write(
+      'index.html',
       `<!doctype html><meta charset="utf-8"><title>Gaussian VI on a bimodal target</title><body style="font-family: DejaVu Sans, sans-serif; max-width: 900px">
 <h1>Gaussian VI on a bimodal target</h1>
 <p>The space is 𝒩², the energies KL(µ‖π) (reverse, from the score, Monte Carlo expectations with 1000 antithetic draws) and KL(π‖µ) (forward, from 2000 samples of π). Reverse KL is mode-seeking: its flows settle on one component, here the one the initial Gaussian leans toward. Forward KL is mode-covering: its minimiser over Gaussians is moment matching, a wide Gaussian spanning both modes. Both reverse-KL geometries reach the same fixed point.</p>
@@ -160,10 +189,10 @@ ${rows}</table><p>measureflow ${packageVersion()}, ${steps} steps, τ = 0.05, se
   const H1 = rc.history[1]!.energy; // the bound is applied from the first recorded positive state on
   const t1 = rc.history[1]!.t;
   const kappa = 2 / k;
-  await writeFigure(
-    outDir,
+  await out.figure(
     'entropy-decay',
-    energyDecayChart({
+    () =>
+      energyDecayChart({
       title: `Entropy decay on the hypercube {0,1}^${k} vs the Erbar–Maas bound`,
       subtitle: `H(ρ_t|π) from a Dirac mass (implicit steps, τ = ${tau}); dashed: e^{−2κ(t−t₁)}H(ρ_{t₁}|π), κ = 2/k = ${kappa}`,
       series: [
@@ -178,15 +207,15 @@ ${rows}</table><p>measureflow ${packageVersion()}, ${steps} steps, τ = 0.05, se
   rho0[0] = 1;
   const fp = graphFlow({ graph: path, energy: relativeEntropy(path), tau: 0.1, scheme: 'implicit' });
   const rp = runGraphFlow(fp, fp.init(rho0), { steps: o.steps ?? 400, every: 20 });
-  await writeFigure(outDir, 'path-mass', graphMassChart({ title: 'Heat flow on a path of 12 vertices from a Dirac mass', subtitle: 'discrete Wasserstein flow of H(·|π), implicit steps, τ = 0.1', history: rp.history }));
+  await out.figure('path-mass', () => graphMassChart({ title: 'Heat flow on a path of 12 vertices from a Dirac mass', subtitle: 'discrete Wasserstein flow of H(·|π), implicit steps, τ = 0.1', history: rp.history }));
   const dists = rp.history.slice(1).map((h) => ({ t: h.t, ...graphTransportDistance(path, h.rho, path.pi, { timeSteps: 8 }) }));
   const worst = rc.history.slice(2).reduce((m, h) => Math.max(m, h.energy / (Math.exp(-2 * kappa * (h.t - t1)) * H1)), 0);
-  writeFileAtomic(
-    join(outDir, 'result.json'),
+  out.write(
+    'result.json',
     `${JSON.stringify({ experiment: name, hypercube: { k, kappa, tau, H0, maxRatioToBound: worst, history: rc.history.map((h) => ({ t: h.t, entropy: fin(h.energy) })) }, path: { distances: dists.map((d) => ({ t: d.t, distanceToPi: d.distance, converged: d.converged })) }, version: packageVersion(), elapsedMs: Date.now() - started }, null, 2)}\n`,
   );
-  writeFileAtomic(
-    join(outDir, 'index.html'),
+  out.write(
+    'index.html',
     `<!doctype html><meta charset="utf-8"><title>Heat flow on graphs</title><body style="font-family: DejaVu Sans, sans-serif; max-width: 900px">
 <h1>The heat flow as the Wasserstein gradient flow of the entropy on graphs</h1>
 <p>Space: probability vectors on the vertices; energy H(ρ|π); geometry: the discrete Wasserstein (Maas–Mielke) Onsager operator with the logarithmic mean; scheme: implicit (backward Euler by Newton). On the hypercube {0,1}^${k} with rates 1/${k} the entropic Ricci curvature is κ = 2/${k} (Erbar–Maas), so H(ρ_t|π) ≤ e^{−2κt}H(ρ₀|π). Largest ratio of the computed entropy to the bound (from the first step on): ${worst.toFixed(4)}.</p>

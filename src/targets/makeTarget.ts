@@ -2,11 +2,15 @@ import { InputError } from '../core/errors.js';
 import { rng } from '../core/rng.js';
 import { bananaTarget } from './banana.js';
 import { doubleWellTarget } from './doubleWell.js';
+import { donutTarget } from './donut.js';
+import { funnelTarget } from './funnel.js';
 import { gaussianTarget } from './gaussian.js';
 import { buildMixture } from './mixture.js';
 import { paperGaussian2d, paperMixture100d, paperMixture2d } from './paper.js';
 import type { CovarianceInput } from './parse.js';
+import { ringTarget } from './ring.js';
 import { samplesTarget } from './samples.js';
+import { squiggleTarget } from './squiggle.js';
 import type { Target } from './target.js';
 
 /** The target names `makeTarget` knows. */
@@ -19,6 +23,10 @@ export const TARGET_NAMES = [
   'paper-gaussian-2d',
   'paper-mixture-2d',
   'paper-mixture-100d',
+  'donut',
+  'funnel',
+  'squiggle',
+  'ring',
 ] as const;
 
 /** One of `TARGET_NAMES`. */
@@ -37,7 +45,11 @@ export type TargetSpec =
   | { name: 'samples'; samples: number[][] }
   | { name: 'paper-gaussian-2d' }
   | { name: 'paper-mixture-2d' }
-  | { name: 'paper-mixture-100d'; seed?: number; d?: number; k?: number; meanNorm?: number; rank?: number };
+  | { name: 'paper-mixture-100d'; seed?: number; d?: number; k?: number; meanNorm?: number; rank?: number }
+  | { name: 'donut'; r?: number; s?: number }
+  | { name: 'funnel'; s?: number }
+  | { name: 'squiggle'; a?: number; omega?: number; s1?: number; s2?: number }
+  | { name: 'ring'; k?: number; radius?: number; s?: number };
 
 const KEYS: Record<TargetName, readonly string[]> = {
   gaussian: ['mean', 'cov', 'd'],
@@ -48,6 +60,10 @@ const KEYS: Record<TargetName, readonly string[]> = {
   'paper-gaussian-2d': [],
   'paper-mixture-2d': [],
   'paper-mixture-100d': ['seed', 'd', 'k', 'meanNorm', 'rank'],
+  donut: ['r', 's'],
+  funnel: ['s'],
+  squiggle: ['a', 'omega', 's1', 's2'],
+  ring: ['k', 'radius', 's'],
 };
 
 function checkKeys(obj: Record<string, unknown>, allowed: readonly string[], field: string, what: string): void {
@@ -84,6 +100,10 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * - `{name: "paper-gaussian-2d"}`, `{name: "paper-mixture-2d"}` → the IFT paper's 2-D targets.
  * - `{name: "paper-mixture-100d", seed? = 0, d? = 100, k? = 3, meanNorm? = 20, rank? = 10}`
  *   → `paperMixture100d(rng(seed), …)`.
+ * - `{name: "donut", r? = 2.5, s? = 0.3}` → `donutTarget` (2-D);
+ *   `{name: "funnel", s? = 3}` → `funnelTarget` (Neal's funnel, 2-D);
+ *   `{name: "squiggle", a? = 1.5, omega? = 2, s1? = 1.5, s2? = 0.3}` → `squiggleTarget` (2-D);
+ *   `{name: "ring", k? = 8, radius? = 3, s? = 0.3}` → `ringTarget` (k Gaussians on a circle, 2-D).
  *
  * Every error is an `InputError` whose field is the JSON path under `field`: an unknown
  * name (the message lists `TARGET_NAMES`), an unknown key, a dimension mismatch
@@ -129,6 +149,14 @@ export function makeTarget(spec: unknown, field = 'target'): Target {
       };
       return paperMixture100d(rng(seed), { d: num('d'), k: num('k'), meanNorm: num('meanNorm'), rank: num('rank'), field });
     }
+    case 'donut':
+      return donutTarget({ r: spec.r as number, s: spec.s as number, field });
+    case 'funnel':
+      return funnelTarget({ s: spec.s as number, field });
+    case 'squiggle':
+      return squiggleTarget({ a: spec.a as number, omega: spec.omega as number, s1: spec.s1 as number, s2: spec.s2 as number, field });
+    case 'ring':
+      return ringTarget({ k: spec.k as number, radius: spec.radius as number, s: spec.s as number, field });
   }
 }
 

@@ -7,7 +7,7 @@ import { InputError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 
 /** What a target is built from; one value per factory in `targets/`. */
-export type TargetKind = 'gaussian' | 'mixture' | 'banana' | 'double-well' | 'samples' | 'score';
+export type TargetKind = 'gaussian' | 'mixture' | 'banana' | 'double-well' | 'samples' | 'score' | 'donut' | 'funnel' | 'squiggle';
 
 /** A target distribution π on ℝᵈ. Optional members are absent (not undefined-valued) when unknown. */
 export interface Target {
