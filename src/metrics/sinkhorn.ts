@@ -335,7 +335,9 @@ function solve(mu: ParticleMeasure, nu: ParticleMeasure, o: Resolved, symmetric 
     cost: ev.cost,
     objective: ev.objective,
     iterations: st.iterations,
-    converged: st.converged,
+    // The stopping rule holds for the plan returned (also when the final c-transform of an
+    // unconverged run happened to bring its marginal error below tol).
+    converged: st.converged || ev.marginalError <= o.tol,
     marginalError: ev.marginalError,
     eps,
     epsStart,
