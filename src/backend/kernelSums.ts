@@ -75,7 +75,13 @@ export function kernelSumGradRows(
   const n = X.length / d;
   const m = Y.length / d;
   if (r1 <= r0) return;
-  if (ker.kind === 'gaussian' && n * m >= WASM_MIN_PAIRS && gaussianSumGradWasm(ker.sigma, X, Y, d, v, val, grad, { rows: [r0, r1], precision }) !== null)
+  // The WebAssembly path scales by 1/σ², which overflows for σ < 1.5e-154: the TypeScript path handles that.
+  if (
+    ker.kind === 'gaussian' &&
+    n * m >= WASM_MIN_PAIRS &&
+    Number.isFinite(1 / (ker.sigma * ker.sigma)) &&
+    gaussianSumGradWasm(ker.sigma, X, Y, d, v, val, grad, { rows: [r0, r1], precision }) !== null
+  )
     return;
   kernelSumGradJs(ker, X, Y, d, v, val, grad, r0, r1);
 }

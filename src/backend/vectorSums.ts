@@ -54,7 +54,7 @@ export function kernelSumVecJs(
         const t = X[io + a]! - Y[jo + a]!;
         s += t * t;
       }
-      const kv = v[j]! * (gauss !== 0 ? expNonPositive(gauss * s) : kernelValue(ker, s));
+      const kv = v[j]! * (gauss !== 0 && gauss !== -Infinity ? expNonPositive(gauss * s) : kernelValue(ker, s));
       if (kv === 0) continue;
       const go = j * p;
       for (let a = 0; a < p; a++) res[oo + a]! += kv * G[go + a]!;

@@ -13,7 +13,7 @@ import type { Kernel } from '../kernels/kernel.js';
 import { KERNEL_KINDS, checkKernel } from '../kernels/kernel.js';
 import { ksdSquared } from '../metrics/ksd.js';
 import { energyDistanceSquared, mmd, mmdSquaredUnbiased } from '../metrics/mmd.js';
-import { sinkhornDivergence } from '../metrics/sinkhorn.js';
+import { SINKHORN_DEFAULTS, sinkhornDivergence } from '../metrics/sinkhorn.js';
 import { w2 } from '../metrics/w2.js';
 import { TARGET_NAMES, makeTarget } from '../targets/makeTarget.js';
 import { registerExperimentCommand } from './experimentCommand.js';
@@ -25,9 +25,11 @@ import { onStopSignals, signalExitCode, signalLabel } from './signals.js';
 import { isSpaceSpec, runSpaceSpec } from './spaceRun.js';
 import { registerSweepCommand } from './sweep/command.js';
 import { packageVersion } from './version.js';
-import { positiveNumber, nonNegativeInt, positiveInt, PRECISION_HELP, THREADS_HELP, threadsArg } from './cliParsers.js';
+import { positiveNumber, nonNegativeInt, positiveInt, PRECISION_HELP, seedInt, THREADS_HELP, threadsArg } from './cliParsers.js';
 import { withThreads } from './threads.js';
 import { backendOption, withBackend } from './webgpu.js';
+import { checkArrayBudget } from '../core/limits.js';
+import { totalmem } from 'node:os';
 
 
 /**
@@ -62,6 +64,8 @@ const SAMPLE_EXAMPLES: Record<string, string> = {
 };
 
 const METRICS = ['mmd', 'mmd-unbiased', 'energy', 'w2', 'sinkhorn', 'ksd'] as const;
+/** Exit code of `metrics` when the Sinkhorn iteration did not reach its tolerance. */
+export const EXIT_NOT_CONVERGED = 4;
 
 /** What each number of `measureflow metrics` is, with its unit (squared or not). */
 const METRIC_UNITS: Record<string, string> = {
@@ -88,7 +92,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .description('run a flow described by a JSON spec (see README: "The run spec"); writes result.json, particles.csv/.npy, history.csv')
     .argument('<spec>', 'path of the JSON spec')
     .option('--steps <n>', 'override spec.steps', nonNegativeInt('--steps'))
-    .option('--seed <n>', 'override spec.seed', nonNegativeInt('--seed'))
+    .option('--seed <n>', 'override spec.seed (an integer in [0, 4294967295])', seedInt('--seed'))
     .option('--tau <x>', 'override spec.tau', positiveNumber('--tau'))
     .option('--eta <x>', 'override spec.eta', positiveNumber('--eta'))
     .option('--out <dir>', 'override spec.out (relative to the current directory)')
@@ -181,11 +185,17 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .option('--beta <x>', 'kernel exponent β (imq, energy)', positiveNumber('--beta'))
     .option('--metrics <list>', `comma-separated subset of ${METRICS.join(',')}`, 'mmd,energy,w2,sinkhorn')
     .option('--eps <x>', 'entropic regularisation ε of the Sinkhorn divergence (cost |x−y|²)', positiveNumber('--eps'), 0.01)
+    .option('--sinkhorn-max-iter <n>', 'most Sinkhorn iterations per problem (ε-scaling included)', positiveInt('--sinkhorn-max-iter'), SINKHORN_DEFAULTS.maxIter)
+    .option('--sinkhorn-tol <x>', 'stop when the L1 marginal error of the plan is below this', positiveNumber('--sinkhorn-tol'), SINKHORN_DEFAULTS.tol)
     .option('--target <t>', 'target for ksd: a name, a JSON object, or a .json file')
     .option('--json', 'print JSON on stdout')
     .addOption(backendOption())
     .option('--threads <k>', THREADS_HELP, threadsArg('--threads'))
     .addOption(new Option('--precision <p>', PRECISION_HELP).choices(['f64', 'f32'] as const))
+    .addHelpText(
+      'after',
+      `\nExit codes: 0 ok; 2 bad input; ${EXIT_NOT_CONVERGED} the Sinkhorn divergence did not converge within --sinkhorn-max-iter (the value is still printed, with "converged": false in --json and a warning on stderr: raise --sinkhorn-max-iter or --eps).`,
+    )
     .action(async (a, b, o) => withBackend(oneEngine(o), io.err, async () => {
       const wanted = o.metrics.split(',').map((s) => s.trim());
       for (const m of wanted)
@@ -209,26 +219,30 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
               all.set(X, off);
               off += X.length;
             }
-            sigma = medianBandwidth(all, mu.d);
+            sigma = medianBandwidth(all, mu.d, 1000, '--sigma');
           } else sigma = sigmaArg;
         }
         return checkKernel(
           o.kernel === 'energy' ? { kind: 'energy', ...(o.beta ? { beta: o.beta } : {}) } : { kind: o.kernel, sigma, ...(o.beta ? { beta: o.beta } : {}) },
-          '--kernel',
+          o.kernel === 'energy' ? '--kernel' : '--sigma',
         );
       };
       const pairKernel = nu && wanted.some((m) => m === 'mmd' || m === 'mmd-unbiased') ? kernelOn([mu.X, nu.X]) : null;
       const ksdKernel = wanted.includes('ksd') ? kernelOn([mu.X]) : null;
       const out: Record<string, number> = {};
       const units: Record<string, string> = {};
+      let sk: { converged: boolean; iterations: number; marginalError: number; tol: number; maxIter: number } | undefined;
       await withThreads(o.threads, o.precision, () => {
         for (const m of wanted) {
           if (m === 'mmd') out.mmd = mmd(mu, nu!, { kernel: pairKernel! });
           else if (m === 'mmd-unbiased') out.mmdSquaredUnbiased = mmdSquaredUnbiased(mu, nu!, { kernel: pairKernel! });
           else if (m === 'energy') out.energyDistanceSquared = energyDistanceSquared(mu, nu!);
           else if (m === 'w2') out.w2 = w2(mu, nu!);
-          else if (m === 'sinkhorn') out.sinkhornDivergence = sinkhornDivergence(mu, nu!, { eps: o.eps }).divergence;
-          else if (m === 'ksd') {
+          else if (m === 'sinkhorn') {
+            const r = sinkhornDivergence(mu, nu!, { eps: o.eps, maxIter: o.sinkhornMaxIter, tol: o.sinkhornTol });
+            out.sinkhornDivergence = r.divergence;
+            sk = { converged: r.converged, iterations: r.iterations, marginalError: r.marginalError, tol: o.sinkhornTol, maxIter: o.sinkhornMaxIter };
+          } else if (m === 'ksd') {
             if (!o.target) throw new InputError('--target', undefined, 'a target with a score for ksd (e.g. --target paper-gaussian-2d)');
             const t = makeTarget(parseTargetArg(o.target, '--target'), '--target');
             if (!t.score) throw new InputError('--target', o.target, 'a target with a score');
@@ -242,6 +256,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
         ...(pairKernel ? { kernel: { ...pairKernel } } : {}),
         ...(ksdKernel ? { ksdKernel: { ...ksdKernel } } : {}),
         eps: wanted.includes('sinkhorn') ? o.eps : undefined,
+        sinkhorn: sk,
         n: mu.n,
         m: nu?.n,
         d: mu.d,
@@ -251,7 +266,19 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
         io.out(`n=${mu.n}${nu ? ` m=${nu.n}` : ''} d=${mu.d}\n`);
         if (pairKernel) io.out(`kernel of mmd: ${JSON.stringify(pairKernel)}${sigmaArg === 'median' && o.kernel !== 'energy' ? ' (median heuristic on a and b)' : ''}\n`);
         if (ksdKernel) io.out(`kernel of ksd: ${JSON.stringify(ksdKernel)}${sigmaArg === 'median' && o.kernel !== 'energy' ? ' (median heuristic on a)' : ''}\n`);
-        for (const [k, v] of Object.entries(out)) io.out(`${k.padEnd(22)} ${v.toPrecision(8).padEnd(16)} ${units[k]}\n`);
+        for (const [k, v] of Object.entries(out)) {
+          const note =
+            k === 'sinkhornDivergence' && sk
+              ? ` (${sk.converged ? 'converged' : 'NOT CONVERGED'}: ${sk.iterations} iterations, marginal error ${sk.marginalError.toExponential(2)})`
+              : '';
+          io.out(`${k.padEnd(22)} ${v.toPrecision(8).padEnd(16)} ${units[k]}${note}\n`);
+        }
+      }
+      if (sk && !sk.converged) {
+        io.err(
+          `measureflow: warning: the Sinkhorn divergence did not converge: marginal error ${sk.marginalError.toExponential(2)} > --sinkhorn-tol ${sk.tol} after ${sk.iterations} iterations (eps = ${o.eps}); the value is not reliable — raise --sinkhorn-max-iter or --eps (exit code ${EXIT_NOT_CONVERGED})\n`,
+        );
+        process.exitCode = EXIT_NOT_CONVERGED;
       }
     }));
 
@@ -261,7 +288,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .argument('<target>', 'a name, a JSON object like \'{"name":"gaussian","mean":[0,0],"cov":[[1,0.5],[0.5,2]]}\', or a .json file')
     .requiredOption('-n, --n <n>', 'number of samples', positiveInt('--n'))
     .requiredOption('-o, --out <file>', 'output file (.csv, .npy or .json)')
-    .option('--seed <n>', 'seed', nonNegativeInt('--seed'), 0)
+    .option('--seed <n>', 'seed, an integer in [0, 4294967295]', seedInt('--seed'), 0)
     .option('--json', 'print a JSON summary on stdout')
     .action((targetArg, o) => {
       const parsed = parseTargetArg(targetArg, 'target') as { name?: unknown };
@@ -276,6 +303,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       }
       const label = typeof parsed.name === 'string' ? parsed.name : t.kind;
       if (!t.sample) throw new InputError('target', targetArg, 'a target with an exact sampler');
+      checkArrayBudget('--n', o.n, t.d, totalmem());
       const X = t.sample(rng(o.seed, 0), o.n);
       writeParticles(o.out, particleMeasure(X, t.d));
       if (o.json) io.out(`${JSON.stringify({ out: resolve(o.out), n: o.n, d: t.d, seed: o.seed })}\n`);

@@ -1,3 +1,4 @@
+import { checkArrayBudget } from '../core/limits.js';
 import { kernelSum } from '../backend/kernelSums.js';
 import { InputError } from '../core/errors.js';
 import { fdot } from '../core/math.js';
@@ -182,6 +183,7 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
   } else {
     const dist = makeTarget(stripKeys(spec.init, ['n']), 'init');
     if (!dist.sample) throw new InputError('init.name', spec.init.name, 'a distribution that can be sampled exactly');
+    checkArrayBudget('init.n', spec.init.n, dist.d);
     mu0 = particleMeasure(dist.sample(r0, spec.init.n), dist.d, undefined, { field: 'init' });
   }
   const d = mu0.d;
@@ -207,6 +209,7 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
     const m = (spec.target.m as number | undefined) ?? mu0.n;
     if (target.samples) Y = target.samples;
     else if (target.sample) {
+      checkArrayBudget(spec.target.m === undefined ? 'init.n' : 'target.m', m, target.d);
       Y = target.sample(r0, m);
       resolvedTarget = { ...resolvedTarget, m };
     }
