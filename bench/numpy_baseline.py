@@ -127,6 +127,8 @@ def run_case(n, m, d, sigma, data=None, reps=5, warmup=1, impl="plain", trace=Tr
         "impl": impl,
         "numpy": np.__version__,
         "blasThreads": os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or "default",
+        # bench/run.ts unsets OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE so OpenBLAS picks this CPU's own kernel
+        "blasCoretype": os.environ.get("OPENBLAS_CORETYPE") or "auto",
     }
 
 

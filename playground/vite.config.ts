@@ -3,6 +3,8 @@ import { defineConfig } from 'vite';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = fileURLToPath(new URL('..', import.meta.url));
+/** Cross-origin isolation: SharedArrayBuffer (the GPU switch's blocking bridge) needs it. */
+const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 /**
  * The playground: vanilla TS importing the library source (`../src`) directly, so it always
@@ -19,6 +21,6 @@ export default defineConfig({
     chunkSizeWarningLimit: 1000,
   },
   worker: { format: 'es' },
-  server: { fs: { allow: [repo] } },
-  preview: { strictPort: false },
+  server: { fs: { allow: [repo] }, headers: isolation },
+  preview: { strictPort: false, headers: isolation },
 });

@@ -26,6 +26,8 @@ export * from './backend/slicedSums.js';
 export * from './backend/featureSums.js';
 export * from './backend/directions.js';
 export { Argsorter } from './backend/argsort.js';
+export * from './backend/webgpu/index.js';
+export * from './backend/parallel.js';
 export * from './targets/target.js';
 export * from './targets/gaussian.js';
 export * from './targets/mixture.js';

@@ -399,7 +399,9 @@ describe('sweep emit', () => {
     const exp = p.commands.find((c) => c.name() === 'experiment')!;
     const plan = p.commands.find((c) => c.name() === 'sweep')!.commands.find((c) => c.name() === 'plan')!;
     const flags = (c: typeof exp) => c.options.map((o) => o.long);
-    const wanted = flags(exp).filter((f) => !['--workers', '--out', '--json', '--quiet'].includes(f!));
+    // execution options are not settings: --threads gives bit-identical results for any count;
+    // --backend picks the hardware of the kernel sums (sweep tasks run on the CPU)
+    const wanted = flags(exp).filter((f) => !['--workers', '--out', '--json', '--quiet', '--threads', '--backend'].includes(f!));
     expect(wanted.length).toBeGreaterThan(15);
     for (const f of wanted) expect(flags(plan)).toContain(f);
   });

@@ -144,7 +144,10 @@ describe('library misuse gets an InputError, not a TypeError', () => {
     const any = (x: unknown) => x as any;
     expect(() => flow(any(null))).toThrow(InputError);
     expect(() => flow(any({ space: 'P' }))).toThrow(/config\.energy/);
-    expect(() => runFlow(f, mu0, any(undefined))).toThrow(InputError);
+    // options are optional (100 steps, seed 0), but a non-object is refused
+    expect(runFlow(f, mu0, any(undefined)).stepsDone).toBe(100);
+    expect(() => runFlow(f, mu0, any(null))).toThrow(InputError);
+    expect(() => runFlow(f, mu0, any(5))).toThrow(InputError);
     expect(() => runFlow(any(null), mu0, { steps: 1, seed: 0 })).toThrow(InputError);
     expect(() => runFlow(f, any({ X: [1, 2] }), { steps: 1, seed: 0 })).toThrow(InputError);
     const s = f.init(mu0);

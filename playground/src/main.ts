@@ -65,6 +65,8 @@ interface Panel {
   dirty: boolean;
   /** Marginal histograms drawn last (density units), for the test hook. */
   hist: { x: number[]; y: number[] };
+  /** Where the run's kernel sums run ('cpu' | 'webgpu') and what the worker said about it. */
+  backend: { name: 'cpu' | 'webgpu'; info: string };
 }
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -74,6 +76,7 @@ function makePanel(id: 'A' | 'B'): Panel {
     id,
     alg: 'mmd-flow',
     worker: null,
+    backend: { name: 'cpu', info: 'CPU' },
     canvas: $<HTMLCanvasElement>(`canvas-${id}`),
     figure: $(`panel-${id}`),
     status: $(`status-${id}`),
@@ -243,6 +246,14 @@ for (const el of controls) {
   });
 }
 
+/** The GPU switch: kernel sums through WebGPU in a GPU worker; disabled without navigator.gpu. */
+const gpuBox = $<HTMLInputElement>('gpu');
+if (!('gpu' in navigator)) {
+  gpuBox.disabled = true;
+  gpuBox.parentElement!.title = 'this browser has no WebGPU (navigator.gpu)';
+}
+gpuBox.addEventListener('change', () => rebuild());
+
 function send(p: Panel, msg: ToWorker): void {
   p.worker?.postMessage(msg);
 }
@@ -310,7 +321,20 @@ function rebuild(): void {
   generation++;
   for (const p of panels) {
     p.worker?.terminate();
-    Object.assign(p, { worker: null, Y: null, X0: null, snap: null, pending: null, history: [], error: null, waiting: null, stepsPerSec: 0, running: false, dirty: true });
+    Object.assign(p, {
+      worker: null,
+      Y: null,
+      X0: null,
+      snap: null,
+      pending: null,
+      history: [],
+      error: null,
+      waiting: null,
+      stepsPerSec: 0,
+      running: false,
+      dirty: true,
+      backend: { name: 'cpu', info: gpuBox.checked ? 'starting the GPU…' : 'CPU' },
+    });
   }
   active = settings.alg2 ? [panels[0]!, panels[1]!] : [panels[0]!];
   lockstep = active.length > 1;
@@ -341,6 +365,7 @@ function rebuild(): void {
     p.worker = w;
     send(p, { type: 'spf', value: settings.spf });
     if (lockstep) send(p, { type: 'limit', t: settings.spf });
+    if (gpuBox.checked) send(p, { type: 'backend', gpu: true });
     send(p, { type: 'init', spec: toSpec(settings, p.alg), drawn });
     if (playing) send(p, { type: 'play' });
     showError(p, null);
@@ -390,6 +415,10 @@ function onWorkerMessage(p: Panel, msg: FromWorker): void {
       p.stepsPerSec = msg.stepsPerSec;
       p.running = msg.running;
       addRows(p, msg.rows);
+      break;
+    case 'backend':
+      p.backend = { name: msg.name, info: msg.info };
+      lastStatus = 0;
       break;
     case 'error':
       showError(p, `Step ${msg.t}: ${msg.message}`);
@@ -621,6 +650,14 @@ function refreshStatus(): void {
   const el = $('fps');
   el.textContent = `${fps.toFixed(0)} fps`;
   el.dataset.fps = fps.toFixed(1);
+  // which backend is active, with the particles animated and the frame rate
+  const be = $('backend');
+  const p0 = active[0];
+  if (p0) {
+    const n = (p0.pending ?? p0.snap)?.n ?? 0;
+    be.textContent = `kernel sums: ${p0.backend.name === 'webgpu' ? `GPU (${p0.backend.info})` : p0.backend.info} · ${n} particles · ${fps.toFixed(0)} fps`;
+    be.dataset.backend = p0.backend.name;
+  }
 }
 
 function frame(now: number): void {
@@ -723,6 +760,8 @@ interface Hook {
     /** Step of the snapshot on screen. */
     shown: number;
     hist: { x: number[]; y: number[] };
+    backend: { name: 'cpu' | 'webgpu'; info: string };
+    gpuCalls: number;
   }[];
   /** Contour segments drawn under the particles (0 for drawn targets). */
   readonly contourSegments: number;
@@ -763,6 +802,8 @@ const hook: Hook = {
       X: p.snap ? Array.from(p.snap.X) : [],
       shown: p.snap?.t ?? 0,
       hist: { x: [...p.hist.x], y: [...p.hist.y] },
+      backend: { ...p.backend },
+      gpuCalls: (p.pending ?? p.snap)?.gpuCalls ?? 0,
     }));
   },
   get contourSegments() {
@@ -779,6 +820,8 @@ const hook: Hook = {
 const autoplay = new URLSearchParams(location.search).get('play') === '1';
 if (settings.target === 'drawn' && [settings.alg, settings.alg2].some((a) => a && needsScore(a, settings)))
   message('A drawn target is only samples: the score-based algorithm chosen cannot use it (pick a named target).');
+// ?gpu=1 ticks the GPU switch (not a setting either)
+if (new URLSearchParams(location.search).get('gpu') === '1' && !gpuBox.disabled) gpuBox.checked = true;
 syncForm();
 writeUrl();
 rebuild();

@@ -16,7 +16,9 @@ export type ToWorker =
   /** Lockstep (side by side): while playing, step up to step t and no further; Infinity lifts the bound. */
   | { type: 'limit'; t: number }
   /** The page has drawn the last snapshot: the worker may post the next one. */
-  | { type: 'ack' };
+  | { type: 'ack' }
+  /** Run the kernel sums on the GPU (WebGPU, in a GPU worker) or on the CPU. */
+  | { type: 'backend'; gpu: boolean };
 
 export interface Snapshot {
   type: 'snapshot';
@@ -31,6 +33,8 @@ export interface Snapshot {
   /** Steps per second over the last second of running (0 when paused). */
   stepsPerSec: number;
   running: boolean;
+  /** Kernel sums the GPU answered so far (0 on the CPU backend). */
+  gpuCalls: number;
 }
 
 export type FromWorker =
@@ -44,4 +48,6 @@ export type FromWorker =
       hasEnergy: boolean;
     }
   | Snapshot
-  | { type: 'error'; message: string; t: number };
+  | { type: 'error'; message: string; t: number }
+  /** Where the kernel sums run now; `info` names the adapter, or why the GPU is not used. */
+  | { type: 'backend'; name: 'cpu' | 'webgpu'; info: string };

@@ -13,6 +13,8 @@ import { checkKernel, type Kernel } from '../../src/kernels/kernel.js';
 import { buildRun } from '../../src/spec/build.js';
 import { parseSpec } from '../../src/spec/schema.js';
 import type { FromWorker, MetricRow, ToWorker } from './protocol.js';
+import { setSumEngine } from '../../src/backend/engine.js';
+import { BlockingGpuEngine, createControl } from '../../src/backend/webgpu/bridge.js';
 
 /** The worker's global scope, typed without the WebWorker lib (which clashes with DOM's). */
 const scope = self as unknown as {
@@ -174,7 +176,7 @@ function snapshot(): void {
   pendingRows = [];
   stepsSinceSnapshot = 0;
   awaitingAck = true;
-  post({ type: 'snapshot', t, n: mu.n, d: mu.d, X, w, rows, stepsPerSec: stepsPerSec(), running }, [X.buffer, w.buffer]);
+  post({ type: 'snapshot', t, n: mu.n, d: mu.d, X, w, rows, stepsPerSec: stepsPerSec(), running, gpuCalls: gpuEngine?.calls ?? 0 }, [X.buffer, w.buffer]);
 }
 
 // Yield to the event loop between batches without setTimeout's 4 ms clamp.
@@ -204,9 +206,52 @@ function loop(): void {
   schedule();
 }
 
+/**
+ * Switches the kernel sums to the GPU: starts a GPU worker (it owns the WebGPU device) and
+ * installs a blocking engine over it; this worker then waits on `Atomics.wait` during each sum.
+ * Needs SharedArrayBuffer (a cross-origin-isolated page). Reports the outcome to the page.
+ */
+let gpuEngine: BlockingGpuEngine | null = null;
+
+async function useGpu(on: boolean): Promise<void> {
+  if (!on) {
+    setSumEngine(null);
+    gpuEngine = null;
+    post({ type: 'backend', name: 'cpu', info: 'CPU (WebAssembly / JavaScript)' });
+    return;
+  }
+  if (typeof SharedArrayBuffer === 'undefined' || !(self as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated) {
+    post({ type: 'backend', name: 'cpu', info: 'GPU unavailable: the page is not cross-origin isolated (no SharedArrayBuffer)' });
+    return;
+  }
+  const control = createControl();
+  const gw = new Worker(new URL('./gpuWorker.ts', import.meta.url), { type: 'module' });
+  const ready = await new Promise<{ type: string; info?: string; message?: string }>((resolve) => {
+    gw.onmessage = (ev) => resolve(ev.data);
+    gw.onerror = (ev) => resolve({ type: 'error', message: ev.message || 'GPU worker failed to start' });
+    gw.postMessage({ type: 'start', control });
+  });
+  if (ready.type !== 'ready') {
+    gw.terminate();
+    post({ type: 'backend', name: 'cpu', info: `GPU unavailable: ${ready.message}` });
+    return;
+  }
+  const engine = new BlockingGpuEngine(gw, control, {
+    // a GPU round trip costs ~0.1–1 ms: small sums stay on the CPU
+    minPairs: 16384,
+    onError: (m) => post({ type: 'backend', name: 'cpu', info: `GPU failed (${m}); back on the CPU` }),
+  });
+  setSumEngine(engine);
+  gpuEngine = engine;
+  post({ type: 'backend', name: 'webgpu', info: ready.info ?? 'WebGPU' });
+}
+
 scope.onmessage = (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
   switch (msg.type) {
+    case 'backend':
+      void useGpu(msg.gpu);
+      break;
     case 'init':
       init(msg);
       break;

@@ -46,12 +46,44 @@ export function kernelSumGrad(
   val: Float64Array | null,
   grad: Float64Array | null,
 ): void {
-  const n = X.length / d;
-  const m = Y.length / d;
   const engine = getSumEngine();
   if (engine?.kernelSumGrad?.(ker, X, Y, d, v, val, grad)) return;
-  if (ker.kind === 'gaussian' && n * m >= WASM_MIN_PAIRS && gaussianSumGradWasm(ker.sigma, X, Y, d, v, val, grad) !== null) return;
-  kernelSumGradJs(ker, X, Y, d, v, val, grad);
+  kernelSumGradRows(ker, X, Y, d, v, val, grad, 0, X.length / d, 'f64');
+}
+
+/**
+ * The built-in body of `kernelSumGrad` for output rows [r0, r1) (r0 a multiple of 4): writes
+ * val[r0 … r1) and those rows of grad, nothing else. The backend (WebAssembly or TypeScript)
+ * is chosen from the whole problem, not the range, and each row is summed over the sources
+ * in the same order whatever the range: splitting the rows over threads gives results
+ * bit-identical to one call over all rows. `precision: 'f32'` runs Gaussian sums in the
+ * single-precision WebAssembly path (error: `F32_ERROR` in wasmKernels.ts); other kernels,
+ * and everything where WebAssembly is missing, stay in double precision.
+ */
+export function kernelSumGradRows(
+  ker: Kernel,
+  X: Float64Array,
+  Y: Float64Array,
+  d: number,
+  v: Float64Array,
+  val: Float64Array | null,
+  grad: Float64Array | null,
+  r0: number,
+  r1: number,
+  precision: 'f64' | 'f32',
+): void {
+  const n = X.length / d;
+  const m = Y.length / d;
+  if (r1 <= r0) return;
+  // The WebAssembly path scales by 1/σ², which overflows for σ < 1.5e-154: the TypeScript path handles that.
+  if (
+    ker.kind === 'gaussian' &&
+    n * m >= WASM_MIN_PAIRS &&
+    Number.isFinite(1 / (ker.sigma * ker.sigma)) &&
+    gaussianSumGradWasm(ker.sigma, X, Y, d, v, val, grad, { rows: [r0, r1], precision }) !== null
+  )
+    return;
+  kernelSumGradJs(ker, X, Y, d, v, val, grad, r0, r1);
 }
 
 /**

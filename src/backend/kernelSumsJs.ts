@@ -11,7 +11,8 @@ const BLOCK = 256;
  * X [n, d], Y [m, d], v [m]. For each point, sources are taken in blocks of 256: squared
  * distances for the block, then one kind-specific loop for the profiles (`profileBlock`,
  * no call or object per pair), then the accumulation. The gradient uses the differences
- * xᵢ − yⱼ directly (no cancellation). Cost O(n·m·d), memory O(block).
+ * xᵢ − yⱼ directly (no cancellation). Only rows [r0, r1) are computed and written (default
+ * all); each row's result depends on that row alone. Cost O(n·m·d), memory O(block).
  */
 export function kernelSumGradJs(
   ker: Kernel,
@@ -21,15 +22,16 @@ export function kernelSumGradJs(
   v: Float64Array,
   val: Float64Array | null,
   grad: Float64Array | null,
+  r0 = 0,
+  r1 = X.length / d,
 ): void {
-  const n = X.length / d;
   const m = Y.length / d;
   const s = new Float64Array(BLOCK);
   const kb = new Float64Array(BLOCK);
   const cb = grad ? new Float64Array(BLOCK) : null;
   const xi = new Float64Array(d); // the point's row and its gradient, local and contiguous
   const gi = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
+  for (let i = r0; i < r1; i++) {
     const io = i * d;
     for (let a = 0; a < d; a++) xi[a] = X[io + a]!;
     gi.fill(0);
@@ -64,7 +66,8 @@ export function kernelSumGradJs(
  * Plain-TypeScript Langevin–Stein kernel sum (the body of `steinKernelSum`):
  *   out[i] = Σⱼ vⱼ [k·s(xᵢ)·s(yⱼ) + c·(s(yⱼ) − s(xᵢ))·(xᵢ − yⱼ) + tr ∇ₓ∇ᵧk],
  * X [n, d] with scores SX [n, d], Y [m, d] with scores SY [m, d]. Blocked like
- * `kernelSumGradJs`; writes and returns `out` [n]. Cost O(n·m·d), memory O(block).
+ * `kernelSumGradJs`; writes rows [r0, r1) of `out` [n] (default all) and returns it.
+ * Cost O(n·m·d), memory O(block).
  */
 export function steinKernelSumJs(
   ker: Kernel,
@@ -75,8 +78,9 @@ export function steinKernelSumJs(
   d: number,
   v: Float64Array,
   out: Float64Array,
+  r0 = 0,
+  r1 = X.length / d,
 ): Float64Array {
-  const n = X.length / d;
   const m = Y.length / d;
   const s = new Float64Array(BLOCK);
   const ssb = new Float64Array(BLOCK);
@@ -84,7 +88,7 @@ export function steinKernelSumJs(
   const kb = new Float64Array(BLOCK);
   const cb = new Float64Array(BLOCK);
   const tb = new Float64Array(BLOCK);
-  for (let i = 0; i < n; i++) {
+  for (let i = r0; i < r1; i++) {
     const io = i * d;
     let acc = 0;
     for (let j0 = 0; j0 < m; j0 += BLOCK) {

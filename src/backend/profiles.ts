@@ -24,12 +24,25 @@ export function profileBlock(
     case 'gaussian': {
       const is2 = 1 / (ker.sigma * ker.sigma);
       const h = -0.5 * is2;
+      if (!Number.isFinite(is2)) {
+        // σ so small that 1/σ² overflows: s/σ² as (s/σ)/σ (0 at s = 0, never 0·∞).
+        const sg = ker.sigma;
+        for (let q = 0; q < len; q++) {
+          const sq = s[q]!;
+          const kq = expNonPositive(-0.5 * (sq / sg / sg));
+          k[q] = kq;
+          if (c) c[q] = kq === 0 ? 0 : -kq * is2;
+          if (tr) tr[q] = kq === 0 ? 0 : kq * (d * is2 - sq * is2 * is2);
+        }
+        return;
+      }
       for (let q = 0; q < len; q++) {
         const sq = s[q]!;
         const kq = expNonPositive(h * sq);
         k[q] = kq;
         if (c) c[q] = -kq * is2;
-        if (tr) tr[q] = kq * (d * is2 - sq * is2 * is2);
+        // k = 0 (far pairs): the trace is 0 even where s/σ⁴ overflows (0·∞ would be NaN).
+        if (tr) tr[q] = kq === 0 ? 0 : kq * (d * is2 - sq * is2 * is2);
       }
       return;
     }
@@ -38,9 +51,10 @@ export function profileBlock(
       const is2 = 1 / (ker.sigma * ker.sigma);
       // u^(−b) without a pow for the common exponents (powNonNegative, engine-independent, otherwise)
       const form = b === 0.5 ? 1 : b === 1 ? 2 : b === 1.5 ? 3 : 0;
+      const tiny = !Number.isFinite(is2);
       for (let q = 0; q < len; q++) {
         const sq = s[q]!;
-        const u = 1 + sq * is2;
+        const u = 1 + (tiny ? sq / ker.sigma / ker.sigma : sq * is2);
         const kq = form === 1 ? 1 / Math.sqrt(u) : form === 2 ? 1 / u : form === 3 ? 1 / (u * Math.sqrt(u)) : powNonNegative(u, -b);
         k[q] = kq;
         const cq = (-2 * b * is2 * kq) / u;

@@ -52,6 +52,8 @@ export function particleMeasure(
     return fromRows(Xa as ArrayLike<ArrayLike<number>>, da, wa as MeasureOptions | undefined);
   const opts = oa ?? {};
   const field = opts.field ?? 'measure';
+  if (opts === null || typeof opts !== 'object') throw new InputError(`${field}.opts`, opts, 'an options object {space?, field?}');
+  checkSpace(`${field}.space`, opts.space);
   const X = Array.isArray(Xa) ? checkedFloat64(Xa as readonly unknown[], `${field}.X`) : (Xa as Float64Array);
   const d = da as number;
   const w = Array.isArray(wa) ? checkedFloat64(wa as readonly unknown[], `${field}.w`) : (wa as Float64Array | undefined);
@@ -102,8 +104,14 @@ export function uniformWeights(n: number): Float64Array {
   return new Float64Array(n).fill(1 / n);
 }
 
+/** Throws unless `space` is undefined, 'P' or 'M+'. */
+export function checkSpace(field: string, space: unknown): void {
+  if (space !== undefined && space !== 'P' && space !== 'M+') throw new InputError(field, space, "'P' (probability measures) or 'M+' (non-negative measures)");
+}
+
 /** Throws unless `w [n]` is finite, ≥ 0 and (on P) sums to 1 within `MASS_TOL`. */
 export function checkWeights(field: string, w: Float64Array, n: number, space: Space): void {
+  checkSpace('space', space);
   if (!(w instanceof Float64Array)) throw new InputError(field, w, 'a Float64Array');
   if (w.length !== n) throw new InputError(`${field}.length`, w.length, `${n} (one weight per particle)`);
   for (let i = 0; i < n; i++) {
@@ -125,6 +133,24 @@ export function mass(mu: ParticleMeasure): number {
 /** A deep copy of µ. */
 export function cloneMeasure(mu: ParticleMeasure): ParticleMeasure {
   return { n: mu.n, d: mu.d, X: mu.X.slice(), w: mu.w.slice() };
+}
+
+/**
+ * Throws an `InputError` naming the field unless `m` is a well-formed measure: an object
+ * {n ≥ 1, d ≥ 1, X: Float64Array [n, d] of finite numbers, w: Float64Array [n] of finite
+ * weights ≥ 0} (and Σw = 1 on `space` 'P'). For library entry points that take a measure
+ * built by hand rather than by `particleMeasure`. O(n·d).
+ */
+export function checkMeasure(m: unknown, field: string, space: Space = 'M+'): ParticleMeasure {
+  if (m === null || typeof m !== 'object') throw new InputError(field, m, 'a ParticleMeasure {n, d, X, w}');
+  const mm = m as ParticleMeasure;
+  if (typeof mm.n !== 'number' || !Number.isInteger(mm.n) || mm.n < 1) throw new InputError(`${field}.n`, mm.n, 'an integer >= 1');
+  if (typeof mm.d !== 'number' || !Number.isInteger(mm.d) || mm.d < 1) throw new InputError(`${field}.d`, mm.d, 'an integer >= 1');
+  if (!(mm.X instanceof Float64Array)) throw new InputError(`${field}.X`, mm.X, 'a Float64Array [n, d]');
+  checkShape(`${field}.X`, mm.X, mm.n, mm.d);
+  checkAllFinite(`${field}.X`, mm.X, mm.d);
+  checkWeights(`${field}.w`, mm.w, mm.n, space);
+  return mm;
 }
 
 /** Throws unless `a` and `b` have the same dimension d. */

@@ -1,3 +1,4 @@
+import { InputError } from './errors.js';
 import { checkInteger } from './validate.js';
 import { log } from './math.js';
 
@@ -37,7 +38,7 @@ function splitmix64(state: bigint): [bigint, bigint] {
 export function rng(seed: number, stream = 0): Rng {
   checkInteger('seed', seed, 0);
   checkInteger('stream', stream, 0);
-  if (seed >= 2 ** 32) throw new RangeError(`seed: got ${seed}, expected an integer < 2^32`);
+  if (seed >= 2 ** 32) throw new InputError('seed', seed, 'an integer in [0, 2^32 − 1 = 4294967295]');
   let sm = (BigInt(seed) << 32n) | BigInt(stream % 2 ** 32);
   const words: number[] = [];
   for (let i = 0; i < 2; i++) {

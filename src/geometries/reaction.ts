@@ -32,6 +32,7 @@ export function reactionStep(E: Energy, mu: ParticleMeasure, re: Reaction, eta: 
     }
     if (re.kind === 'fisher-rao' && re.normalise === 'project') {
       for (let i = 0; i < n; i++) out[i] = w[i]! * exp(-h * xi[i]!);
+      if (!allFinite(out)) return { w: out }; // the flow reports it as a divergence (weight i, reduce eta)
       return { w: projectSimplex(out, undefined, fsum(w)) };
     }
     // Shift by the largest exponent so exp never overflows; the normalisation removes it.
@@ -49,6 +50,9 @@ export function reactionStep(E: Energy, mu: ParticleMeasure, re: Reaction, eta: 
     const xi = E.evaluate(mu, { xi: true }).xi!;
     const v = new Float64Array(n);
     for (let i = 0; i < n; i++) v[i] = w[i]! - h * xi[i]!;
+    // A non-finite w − ηξ (η too large, ξ overflowed) is returned as is: the flow reports it as a
+    // divergence naming the step, the weight and eta, rather than the projection's internal `v[i]`.
+    if (!allFinite(v)) return { w: v };
     return { w: spherical ? projectSimplex(v, undefined, mass) : projectOrthant(v) };
   }
   if (re.variant === 'stein') {
@@ -98,4 +102,9 @@ export function reactionStep(E: Energy, mu: ParticleMeasure, re: Reaction, eta: 
     w: res.beta,
     qp: { iterations: res.iterations, kkt: Math.max(k.stationarity, k.complementarity, k.primalFeasibility), converged: res.converged },
   };
+}
+
+function allFinite(a: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return false;
+  return true;
 }

@@ -4,11 +4,13 @@ import { InputError } from '../core/errors.js';
  * Median heuristic: σ = median{|xᵢ − xⱼ| : i < j} over the rows of X [n, d] (Gretton et al.
  * 2012). For n > `maxPoints` (default 1000) a deterministic strided subset of rows is used,
  * so the cost stays O(maxPoints²·d). The value is reported back to the user wherever it is
- * applied (never chosen silently).
+ * applied (never chosen silently). `field` names the setting in error messages (a spec field or
+ * a CLI flag). Throws an `InputError` when the median is 0 or not finite (coordinates so large
+ * that their distances overflow).
  */
-export function medianBandwidth(X: Float64Array, d: number, maxPoints = 1000): number {
+export function medianBandwidth(X: Float64Array, d: number, maxPoints = 1000, field = 'bandwidth'): number {
   const n = X.length / d;
-  if (n < 2) throw new InputError('bandwidth', 'median', 'at least 2 points for the median heuristic');
+  if (n < 2) throw new InputError(field, 'median', 'at least 2 points for the median heuristic');
   const stride = Math.max(1, Math.ceil(n / maxPoints));
   const idx: number[] = [];
   for (let i = 0; i < n; i += stride) idx.push(i);
@@ -37,7 +39,7 @@ export function medianBandwidth(X: Float64Array, d: number, maxPoints = 1000): n
     sigma = median(big);
   }
   if (!Number.isFinite(sigma))
-    throw new InputError('bandwidth', 'median', 'finite pairwise distances for the median heuristic', `the median distance is ${sigma}; give sigma as a number`);
-  if (!(sigma > 0)) throw new InputError('bandwidth', 'median', 'points that are not all identical (the median distance is 0)');
+    throw new InputError(field, 'median', 'finite pairwise distances for the median heuristic', `the median distance is ${sigma}; give sigma as a number`);
+  if (!(sigma > 0)) throw new InputError(field, 'median', 'points that are not all identical (the median distance is 0); give a bandwidth');
   return sigma;
 }

@@ -27,6 +27,27 @@ export type KernelKind = Kernel['kind'];
 /** Every kernel family, in the order error messages list them. */
 export const KERNEL_KINDS: readonly KernelKind[] = ['gaussian', 'imq', 'laplace', 'matern32', 'energy'];
 
+/**
+ * Smallest bandwidth σ accepted by `checkKernel`: 1/σ and √3/σ stay finite doubles. Below
+ * about 1.5e-154, 1/σ² overflows; the kernels then form s/σ² as (s/σ)/σ, so k(x, x) = 1 and
+ * far pairs give exactly 0 (never 0/0).
+ */
+export const SIGMA_MIN = 1e-300;
+
+/**
+ * s/σ² for s = |x − y|² ≥ 0 without 0/0 when σ² underflows to 0 (σ < 1.5e-162): (s/σ)/σ,
+ * which is 0 at s = 0 and +∞ (a kernel value of 0) when it overflows, as the exact quotient does.
+ */
+export function scaledSq(s: number, sigma: number): number {
+  return s / sigma / sigma;
+}
+
+/** −s/(2σ²) for the Gaussian: −½·(1/σ²)·s as everywhere, or −½·(s/σ)/σ where 1/σ² overflows. */
+export function gaussianExponent(s: number, sigma: number): number {
+  const is2 = 1 / (sigma * sigma);
+  return Number.isFinite(is2) ? -0.5 * is2 * s : -0.5 * scaledSq(s, sigma);
+}
+
 /** Kernels with a finite tr ∇ₓ∇ᵧk at x = y, as the Langevin–Stein kernel requires. */
 export const STEIN_KERNEL_KINDS: readonly KernelKind[] = ['gaussian', 'imq', 'matern32'];
 
@@ -39,7 +60,10 @@ export function checkKernel(k: unknown, field = 'kernel'): Kernel {
   if (typeof kind !== 'string' || !(KERNEL_KINDS as readonly string[]).includes(kind))
     throw new InputError(`${field}.kind`, kind, `one of ${KERNEL_KINDS.join(', ')}`);
   const kk = k as Kernel;
-  if (kk.kind !== 'energy') checkPositive(`${field}.sigma`, kk.sigma);
+  if (kk.kind !== 'energy') {
+    checkPositive(`${field}.sigma`, kk.sigma);
+    if (kk.sigma < SIGMA_MIN) throw new InputError(`${field}.sigma`, kk.sigma, `a bandwidth >= ${SIGMA_MIN} (1/σ must stay a finite double)`);
+  }
   if (kk.kind === 'imq' && kk.beta !== undefined) checkPositive(`${field}.beta`, kk.beta);
   if (kk.kind === 'energy' && kk.beta !== undefined) {
     const b = kk.beta;
@@ -74,10 +98,11 @@ export interface Profile {
 export function kernelValue(ker: Kernel, s: number): number {
   switch (ker.kind) {
     case 'gaussian':
-      return expNonPositive(-0.5 * (1 / (ker.sigma * ker.sigma)) * s);
+      return expNonPositive(gaussianExponent(s, ker.sigma));
     case 'imq': {
       const b = ker.beta ?? 0.5;
-      const u = 1 + s * (1 / (ker.sigma * ker.sigma));
+      const is2 = 1 / (ker.sigma * ker.sigma);
+      const u = 1 + (Number.isFinite(is2) ? s * is2 : scaledSq(s, ker.sigma));
       return b === 0.5 ? 1 / Math.sqrt(u) : b === 1 ? 1 / u : b === 1.5 ? 1 / (u * Math.sqrt(u)) : powNonNegative(u, -b);
     }
     case 'laplace':
@@ -104,13 +129,15 @@ export function kernelProfile(ker: Kernel, s: number, d: number): Profile {
   switch (ker.kind) {
     case 'gaussian': {
       const is2 = 1 / (ker.sigma * ker.sigma);
-      const k = expNonPositive(-0.5 * is2 * s);
+      const k = expNonPositive(gaussianExponent(s, ker.sigma));
+      // k = 0 terms are 0 even where 1/σ² or s/σ⁴ overflow (0·∞ would give NaN).
+      if (k === 0) return { k, c: 0, trace: 0 };
       return { k, c: -k * is2, trace: k * (d * is2 - s * is2 * is2) };
     }
     case 'imq': {
       const b = ker.beta ?? 0.5;
       const is2 = 1 / (ker.sigma * ker.sigma);
-      const u = 1 + s * is2;
+      const u = 1 + (Number.isFinite(is2) ? s * is2 : scaledSq(s, ker.sigma));
       const k = powNonNegative(u, -b);
       const c = (-2 * b * is2 * k) / u;
       const cp = (2 * b * (b + 1) * is2 * is2 * k) / (u * u);
@@ -153,13 +180,14 @@ export function kernelDerivs(ker: Kernel, s: number): { k: number; c: number; cp
   switch (ker.kind) {
     case 'gaussian': {
       const is2 = 1 / (ker.sigma * ker.sigma);
-      const k = expNonPositive(-0.5 * is2 * s);
+      const k = expNonPositive(gaussianExponent(s, ker.sigma));
+      if (k === 0) return { k, c: 0, cp: 0, cpp: 0 };
       return { k, c: -k * is2, cp: 0.5 * k * is2 * is2, cpp: -0.25 * k * is2 * is2 * is2 };
     }
     case 'imq': {
       const b = ker.beta ?? 0.5;
       const is2 = 1 / (ker.sigma * ker.sigma);
-      const u = 1 + s * is2;
+      const u = 1 + (Number.isFinite(is2) ? s * is2 : scaledSq(s, ker.sigma));
       const k = powNonNegative(u, -b);
       return {
         k,

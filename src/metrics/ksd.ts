@@ -2,9 +2,10 @@ import { steinKernelSum } from '../backend/steinSums.js';
 import { InputError } from '../core/errors.js';
 import { fdot } from '../core/math.js';
 import type { ParticleMeasure } from '../core/measure.js';
+import { checkMeasure } from '../core/measure.js';
 import { checkAllFinite } from '../core/validate.js';
 import type { Kernel } from '../kernels/kernel.js';
-import { checkSteinKernel } from '../kernels/kernel.js';
+import { checkKernel, checkSteinKernel } from '../kernels/kernel.js';
 import type { KernelMetricOptions } from './mmd.js';
 import { metricKernel } from './mmd.js';
 
@@ -29,17 +30,19 @@ export function ksdSquared(
   let ker: Kernel;
   let mu: ParticleMeasure;
   let scores: Float64Array;
+  if (a === null || typeof a !== 'object') throw new InputError('mu', a, 'a ParticleMeasure {n, d, X, w}');
   if (!('X' in a)) {
-    ker = a;
-    mu = b as ParticleMeasure;
+    ker = checkKernel(a, 'kernel');
+    mu = checkMeasure(b, 'mu');
     scores = c as Float64Array;
   } else {
-    mu = a;
+    mu = checkMeasure(a, 'mu');
     scores = b instanceof Float64Array ? b : (b as { score(X: Float64Array): Float64Array }).score(mu.X);
     // the median heuristic over µ's own points: KSD needs no second sample
     ker = metricKernel(c as KernelMetricOptions | undefined, [mu.X], mu.d);
   }
   checkSteinKernel(ker);
+  if (!(scores instanceof Float64Array)) throw new InputError('scores', scores, 'a Float64Array [n, d] of s(xᵢ) = ∇log π(xᵢ)');
   if (scores.length !== mu.n * mu.d) throw new InputError('scores.length', scores.length, `n*d = ${mu.n * mu.d}`);
   checkAllFinite('scores', scores, mu.d);
   const kv = steinKernelSum(ker, mu.X, scores, mu.X, scores, mu.d, mu.w);

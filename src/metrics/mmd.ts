@@ -4,7 +4,7 @@ import { kernelSum } from '../backend/kernelSums.js';
 import { InputError } from '../core/errors.js';
 import { fdot } from '../core/math.js';
 import type { ParticleMeasure } from '../core/measure.js';
-import { checkSameDim } from '../core/measure.js';
+import { checkMeasure, checkSameDim } from '../core/measure.js';
 import { medianBandwidth } from '../kernels/bandwidth.js';
 import type { Kernel } from '../kernels/kernel.js';
 import { checkKernel, kernelValue } from '../kernels/kernel.js';
@@ -44,12 +44,17 @@ export function metricKernel(opts: KernelMetricOptions | undefined, sets: Float6
 
 /** (mu, nu, opts) of a call in either order: the new `(mu, nu, {kernel})` or the deprecated `(kernel, mu, nu)`. */
 function args(a: unknown, b: unknown, c: unknown, e?: Sums): { mu: ParticleMeasure; nu: ParticleMeasure; kernel: Kernel; sums: ResolvedSums } {
+  // Validated at the boundary like W₂ and Sinkhorn: kernel kind and σ (checkKernel), both
+  // measures (shapes, finite positions, finite weights ≥ 0; any total mass), same dimension.
   if (isKernel(a)) {
     const kernel = checkKernel(a);
+    checkMeasure(b, 'mu');
+    checkMeasure(c, 'nu');
+    checkSameDim(b as ParticleMeasure, c as ParticleMeasure, 'mu', 'nu');
     return { mu: b as ParticleMeasure, nu: c as ParticleMeasure, kernel, sums: resolveSums(e, kernel) };
   }
-  const mu = a as ParticleMeasure;
-  const nu = b as ParticleMeasure;
+  const mu = checkMeasure(a, 'mu');
+  const nu = checkMeasure(b, 'nu');
   checkSameDim(mu, nu, 'mu', 'nu');
   const o = c as KernelMetricOptions | undefined;
   const kernel = metricKernel(o, [mu.X, nu.X], mu.d);
@@ -95,7 +100,9 @@ export function mmdSquared(a: ParticleMeasure | Kernel, b: ParticleMeasure, c?: 
   const kxx = kernelSum(ker, mu.X, mu.X, d, mu.w);
   const kxy = kernelSum(ker, mu.X, nu.X, d, nu.w);
   const kyy = kernelSum(ker, nu.X, nu.X, d, nu.w);
-  return fdot(mu.w, kxx) - 2 * fdot(mu.w, kxy) + fdot(nu.w, kyy);
+  const v = fdot(mu.w, kxx) - 2 * fdot(mu.w, kxy) + fdot(nu.w, kyy);
+  if (!Number.isFinite(v)) throw overflowError(v);
+  return v;
 }
 
 /** MMD(µ, ν) = √max(0, MMD²) (V-statistic; a distance, not squared). */
@@ -151,4 +158,14 @@ export function energyDistanceSquared(mu: ParticleMeasure, nu: ParticleMeasure, 
 /** @deprecated The same number as `energyDistanceSquared` (D², not D): use that name. */
 export function energyDistance(mu: ParticleMeasure, nu: ParticleMeasure, sums?: Sums): number {
   return energyDistanceSquared(mu, nu, sums);
+}
+
+/** The error for a kernel sum that left the doubles (never a NaN returned as if it were a value). */
+function overflowError(v: number): InputError {
+  return new InputError(
+    'mu.X, nu.X',
+    v,
+    'points whose squared distances |x − y|² are finite doubles',
+    'the kernel sums overflowed: coordinates near ±1e154 or beyond; rescale the data',
+  );
 }

@@ -15,7 +15,7 @@ import { resolveSums, SUMS_METHODS, sumsToSpec } from '../backend/approxSums.js'
 import { DIRECTION_SAMPLINGS } from '../backend/directions.js';
 import { ksdSquared } from '../metrics/ksd.js';
 import { energyDistanceSquared, mmd, mmdSquaredUnbiased } from '../metrics/mmd.js';
-import { sinkhornDivergence } from '../metrics/sinkhorn.js';
+import { SINKHORN_DEFAULTS, sinkhornDivergence } from '../metrics/sinkhorn.js';
 import { w2 } from '../metrics/w2.js';
 import { TARGET_NAMES, makeTarget } from '../targets/makeTarget.js';
 import { sumsFromFlags } from './sumsFlags.js';
@@ -28,8 +28,22 @@ import { onStopSignals, signalExitCode, signalLabel } from './signals.js';
 import { isSpaceSpec, runSpaceSpec } from './spaceRun.js';
 import { registerSweepCommand } from './sweep/command.js';
 import { packageVersion } from './version.js';
-import { positiveNumber, nonNegativeInt, positiveInt } from './cliParsers.js';
+import { positiveNumber, nonNegativeInt, positiveInt, PRECISION_HELP, seedInt, THREADS_HELP, threadsArg } from './cliParsers.js';
+import { withThreads } from './threads.js';
+import { backendOption, withBackend } from './webgpu.js';
+import { checkArrayBudget } from '../core/limits.js';
+import { totalmem } from 'node:os';
 
+
+/**
+ * The kernel-sum engine of a command: `--backend webgpu|auto` (GPU) and `--threads K > 1` (CPU
+ * threads) both install the one engine kernel sums go through, so they are exclusive.
+ */
+function oneEngine(o: { backend: 'cpu' | 'webgpu' | 'auto'; threads?: 'auto' | number }): 'cpu' | 'webgpu' | 'auto' {
+  if (o.backend !== undefined && o.backend !== 'cpu' && o.threads !== undefined && o.threads !== 1)
+    throw new InputError('--threads', o.threads, `1 with --backend ${o.backend} (the GPU backend and CPU threads are alternatives; choose one)`);
+  return o.backend;
+}
 
 /** A target given on the command line: a name, a JSON object, or a path to a JSON file. */
 function parseTargetArg(arg: string, field: string): unknown {
@@ -53,6 +67,8 @@ const SAMPLE_EXAMPLES: Record<string, string> = {
 };
 
 const METRICS = ['mmd', 'mmd-unbiased', 'energy', 'w2', 'sinkhorn', 'ksd'] as const;
+/** Exit code of `metrics` when the Sinkhorn iteration did not reach its tolerance. */
+export const EXIT_NOT_CONVERGED = 4;
 
 /** What each number of `measureflow metrics` is, with its unit (squared or not). */
 const METRIC_UNITS: Record<string, string> = {
@@ -79,14 +95,17 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .description('run a flow described by a JSON spec (see README: "The run spec"); writes result.json, particles.csv/.npy, history.csv')
     .argument('<spec>', 'path of the JSON spec')
     .option('--steps <n>', 'override spec.steps', nonNegativeInt('--steps'))
-    .option('--seed <n>', 'override spec.seed', nonNegativeInt('--seed'))
+    .option('--seed <n>', 'override spec.seed (an integer in [0, 4294967295])', seedInt('--seed'))
     .option('--tau <x>', 'override spec.tau', positiveNumber('--tau'))
     .option('--eta <x>', 'override spec.eta', positiveNumber('--eta'))
     .option('--out <dir>', 'override spec.out (relative to the current directory)')
     .option('--json', 'print a JSON summary on stdout')
     .option('--quiet', 'no progress bar')
     .addHelpText('after', specFieldsHelp())
-    .action(async (specPath, o) => {
+    .addOption(backendOption())
+    .option('--threads <k>', THREADS_HELP, threadsArg('--threads'))
+    .addOption(new Option('--precision <p>', PRECISION_HELP).choices(['f64', 'f32'] as const))
+    .action(async (specPath, o) => withBackend(oneEngine(o), io.err, async () => {
       const raw = readSpecFile(specPath) as Record<string, unknown>;
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError('spec', raw, 'a JSON object');
       const { aliased } = normaliseSpecWords(raw);
@@ -115,18 +134,23 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
         );
       });
       try {
-        const res = await runSpecFile(spec, {
-          baseDir: dirname(resolve(specPath)),
-          progress: !o.quiet && !o.json,
-          signal,
-          log: o.quiet ? undefined : io.err,
+        let sums: string | undefined;
+        const res = await withThreads(o.threads, o.precision, (h) => {
+          sums = h?.engine.name;
+          if (h && !o.quiet) io.err(`measureflow: kernel sums on ${h.engine.name}\n`);
+          return runSpecFile(spec, {
+            baseDir: dirname(resolve(specPath)),
+            progress: !o.quiet && !o.json,
+            signal,
+            log: o.quiet ? undefined : io.err,
+          });
         });
         const last = res.result.history[res.result.history.length - 1];
         const first = res.result.history[0];
         const status = res.diverged ? 'diverged' : res.result.stopped ? 'interrupted' : 'completed';
         if (o.json)
           io.out(
-            `${JSON.stringify({ status, out: res.outDir, files: res.files, steps: res.result.stepsDone, first, last, ms: res.result.elapsedMs, ...(res.diverged ? { error: res.diverged } : {}), ...(res.warnings?.length ? { warnings: res.warnings } : {}) })}\n`,
+            `${JSON.stringify({ status, out: res.outDir, files: res.files, steps: res.result.stepsDone, first, last, ms: res.result.elapsedMs, ...(res.diverged ? { error: res.diverged } : {}), ...(res.warnings?.length ? { warnings: res.warnings } : {}), ...(sums ? { sums } : {}) })}\n`,
           );
         else {
           const fmt = (r: typeof last) =>
@@ -152,7 +176,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       } finally {
         stop.uninstall();
       }
-    });
+    }));
 
   program
     .command('metrics')
@@ -164,6 +188,8 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .option('--beta <x>', 'kernel exponent β (imq, energy)', positiveNumber('--beta'))
     .option('--metrics <list>', `comma-separated subset of ${METRICS.join(',')}`, 'mmd,energy,w2,sinkhorn')
     .option('--eps <x>', 'entropic regularisation ε of the Sinkhorn divergence (cost |x−y|²)', positiveNumber('--eps'), 0.01)
+    .option('--sinkhorn-max-iter <n>', 'most Sinkhorn iterations per problem (ε-scaling included)', positiveInt('--sinkhorn-max-iter'), SINKHORN_DEFAULTS.maxIter)
+    .option('--sinkhorn-tol <x>', 'stop when the L1 marginal error of the plan is below this', positiveNumber('--sinkhorn-tol'), SINKHORN_DEFAULTS.tol)
     .option('--target <t>', 'target for ksd: a name, a JSON object, or a .json file')
     .option('--json', 'print JSON on stdout')
     .addOption(new Option('--sums <method>', 'kernel sums of mmd, mmd-unbiased, energy: exact (default), sliced (energy kernel/distance, P directions), features (random Fourier features)').choices(SUMS_METHODS))
@@ -171,7 +197,14 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .addOption(new Option('--sampling <s>', 'sliced sums: how directions are drawn (default orthogonal)').choices(DIRECTION_SAMPLINGS))
     .option('--features <D>', 'feature sums: number of random frequencies (default 1000)', positiveInt('--features'))
     .option('--sums-seed <n>', 'seed of the directions / frequencies (default 0)', nonNegativeInt('--sums-seed'))
-    .action((a, b, o) => {
+    .addOption(backendOption())
+    .option('--threads <k>', THREADS_HELP, threadsArg('--threads'))
+    .addOption(new Option('--precision <p>', PRECISION_HELP).choices(['f64', 'f32'] as const))
+    .addHelpText(
+      'after',
+      `\nExit codes: 0 ok; 2 bad input; ${EXIT_NOT_CONVERGED} the Sinkhorn divergence did not converge within --sinkhorn-max-iter (the value is still printed, with "converged": false in --json and a warning on stderr: raise --sinkhorn-max-iter or --eps).`,
+    )
+    .action(async (a, b, o) => withBackend(oneEngine(o), io.err, async () => {
       const sums = sumsFromFlags(o);
       const wanted = o.metrics.split(',').map((s) => s.trim());
       for (const m of wanted)
@@ -195,38 +228,45 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
               all.set(X, off);
               off += X.length;
             }
-            sigma = medianBandwidth(all, mu.d);
+            sigma = medianBandwidth(all, mu.d, 1000, '--sigma');
           } else sigma = sigmaArg;
         }
         return checkKernel(
           o.kernel === 'energy' ? { kind: 'energy', ...(o.beta ? { beta: o.beta } : {}) } : { kind: o.kernel, sigma, ...(o.beta ? { beta: o.beta } : {}) },
-          '--kernel',
+          o.kernel === 'energy' ? '--kernel' : '--sigma',
         );
       };
       const pairKernel = nu && wanted.some((m) => m === 'mmd' || m === 'mmd-unbiased') ? kernelOn([mu.X, nu.X]) : null;
       const ksdKernel = wanted.includes('ksd') ? kernelOn([mu.X]) : null;
       const out: Record<string, number> = {};
       const units: Record<string, string> = {};
-      for (const m of wanted) {
-        if (m === 'mmd') out.mmd = mmd(mu, nu!, { kernel: pairKernel!, ...(sums ? { sums } : {}) });
-        else if (m === 'mmd-unbiased') out.mmdSquaredUnbiased = mmdSquaredUnbiased(mu, nu!, { kernel: pairKernel!, ...(sums ? { sums } : {}) });
-        // the energy distance has its own kernel −|x−y|: sliced when asked, else exact
-        else if (m === 'energy') out.energyDistanceSquared = energyDistanceSquared(mu, nu!, sums?.method === 'sliced' ? sums : undefined);
-        else if (m === 'w2') out.w2 = w2(mu, nu!);
-        else if (m === 'sinkhorn') out.sinkhornDivergence = sinkhornDivergence(mu, nu!, { eps: o.eps }).divergence;
-        else if (m === 'ksd') {
-          if (!o.target) throw new InputError('--target', undefined, 'a target with a score for ksd (e.g. --target paper-gaussian-2d)');
-          const t = makeTarget(parseTargetArg(o.target, '--target'), '--target');
-          if (!t.score) throw new InputError('--target', o.target, 'a target with a score');
-          if (t.d !== mu.d) throw new InputError('--target', o.target, `a target of dimension ${mu.d}`);
-          out.ksd = Math.sqrt(Math.max(0, ksdSquared(mu, t.score(mu.X), { kernel: ksdKernel! })));
+      let sk: { converged: boolean; iterations: number; marginalError: number; tol: number; maxIter: number } | undefined;
+      await withThreads(o.threads, o.precision, () => {
+        for (const m of wanted) {
+          if (m === 'mmd') out.mmd = mmd(mu, nu!, { kernel: pairKernel!, ...(sums ? { sums } : {}) });
+          else if (m === 'mmd-unbiased') out.mmdSquaredUnbiased = mmdSquaredUnbiased(mu, nu!, { kernel: pairKernel!, ...(sums ? { sums } : {}) });
+          // the energy distance has its own kernel −|x−y|: sliced when asked, else exact
+          else if (m === 'energy') out.energyDistanceSquared = energyDistanceSquared(mu, nu!, sums?.method === 'sliced' ? sums : undefined);
+          else if (m === 'w2') out.w2 = w2(mu, nu!);
+          else if (m === 'sinkhorn') {
+            const r = sinkhornDivergence(mu, nu!, { eps: o.eps, maxIter: o.sinkhornMaxIter, tol: o.sinkhornTol });
+            out.sinkhornDivergence = r.divergence;
+            sk = { converged: r.converged, iterations: r.iterations, marginalError: r.marginalError, tol: o.sinkhornTol, maxIter: o.sinkhornMaxIter };
+          } else if (m === 'ksd') {
+            if (!o.target) throw new InputError('--target', undefined, 'a target with a score for ksd (e.g. --target paper-gaussian-2d)');
+            const t = makeTarget(parseTargetArg(o.target, '--target'), '--target');
+            if (!t.score) throw new InputError('--target', o.target, 'a target with a score');
+            if (t.d !== mu.d) throw new InputError('--target', o.target, `a target of dimension ${mu.d}`);
+            out.ksd = Math.sqrt(Math.max(0, ksdSquared(mu, t.score(mu.X), { kernel: ksdKernel! })));
+          }
         }
-      }
+      });
       for (const k of Object.keys(out)) units[k] = METRIC_UNITS[k]!;
       const info = {
         ...(pairKernel ? { kernel: { ...pairKernel } } : {}),
         ...(ksdKernel ? { ksdKernel: { ...ksdKernel } } : {}),
         eps: wanted.includes('sinkhorn') ? o.eps : undefined,
+        sinkhorn: sk,
         n: mu.n,
         m: nu?.n,
         d: mu.d,
@@ -237,9 +277,21 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
         io.out(`n=${mu.n}${nu ? ` m=${nu.n}` : ''} d=${mu.d}\n`);
         if (pairKernel) io.out(`kernel of mmd: ${JSON.stringify(pairKernel)}${sigmaArg === 'median' && o.kernel !== 'energy' ? ' (median heuristic on a and b)' : ''}\n`);
         if (ksdKernel) io.out(`kernel of ksd: ${JSON.stringify(ksdKernel)}${sigmaArg === 'median' && o.kernel !== 'energy' ? ' (median heuristic on a)' : ''}\n`);
-        for (const [k, v] of Object.entries(out)) io.out(`${k.padEnd(22)} ${v.toPrecision(8).padEnd(16)} ${units[k]}\n`);
+        for (const [k, v] of Object.entries(out)) {
+          const note =
+            k === 'sinkhornDivergence' && sk
+              ? ` (${sk.converged ? 'converged' : 'NOT CONVERGED'}: ${sk.iterations} iterations, marginal error ${sk.marginalError.toExponential(2)})`
+              : '';
+          io.out(`${k.padEnd(22)} ${v.toPrecision(8).padEnd(16)} ${units[k]}${note}\n`);
+        }
       }
-    });
+      if (sk && !sk.converged) {
+        io.err(
+          `measureflow: warning: the Sinkhorn divergence did not converge: marginal error ${sk.marginalError.toExponential(2)} > --sinkhorn-tol ${sk.tol} after ${sk.iterations} iterations (eps = ${o.eps}); the value is not reliable — raise --sinkhorn-max-iter or --eps (exit code ${EXIT_NOT_CONVERGED})\n`,
+        );
+        process.exitCode = EXIT_NOT_CONVERGED;
+      }
+    }));
 
   program
     .command('sample')
@@ -247,7 +299,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .argument('<target>', 'a name, a JSON object like \'{"name":"gaussian","mean":[0,0],"cov":[[1,0.5],[0.5,2]]}\', or a .json file')
     .requiredOption('-n, --n <n>', 'number of samples', positiveInt('--n'))
     .requiredOption('-o, --out <file>', 'output file (.csv, .npy or .json)')
-    .option('--seed <n>', 'seed', nonNegativeInt('--seed'), 0)
+    .option('--seed <n>', 'seed, an integer in [0, 4294967295]', seedInt('--seed'), 0)
     .option('--json', 'print a JSON summary on stdout')
     .action((targetArg, o) => {
       const parsed = parseTargetArg(targetArg, 'target') as { name?: unknown };
@@ -262,6 +314,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       }
       const label = typeof parsed.name === 'string' ? parsed.name : t.kind;
       if (!t.sample) throw new InputError('target', targetArg, 'a target with an exact sampler');
+      checkArrayBudget('--n', o.n, t.d, totalmem());
       const X = t.sample(rng(o.seed, 0), o.n);
       writeParticles(o.out, particleMeasure(X, t.d));
       if (o.json) io.out(`${JSON.stringify({ out: resolve(o.out), n: o.n, d: t.d, seed: o.seed })}\n`);

@@ -41,6 +41,9 @@ import { finalPathOf, type OutputFolder, OutputWriteError, openOutputFolder } fr
 import { writeFigure } from './render.js';
 import { packageVersion } from './version.js';
 import type { WorkerTask } from './experimentWorker.js';
+import type { Backend } from './webgpu.js';
+import { probeBackend } from './webgpu.js';
+import { resolveThreads } from './threads.js';
 
 export interface ExperimentRunOptions {
   settings: ExperimentSettings;
@@ -48,6 +51,11 @@ export interface ExperimentRunOptions {
   outDir: string;
   /** Worker threads (default: available parallelism, at most the number of tasks). */
   workers?: number;
+  /**
+   * Total threads ('auto': all cores). Each run's kernel sums get max(1, ⌊threads / workers⌋)
+   * threads (src/node/threads.ts); default 1. Results do not depend on it.
+   */
+  threads?: 'auto' | number;
   /** Progress bars on stderr (only on a TTY and outside CI). Default true. */
   progress?: boolean;
   /**
@@ -64,6 +72,10 @@ export interface ExperimentRunOptions {
   date?: Date;
   /** Receives renderer warnings (default: ignored). */
   onWarning?: (message: string) => void;
+  /** Receives the backend's one-line messages (default: ignored). */
+  log?: (line: string) => void;
+  /** Where the kernel sums run (default cpu); 'webgpu'/'auto' start a GPU engine in every worker. */
+  backend?: Backend;
 }
 
 export interface ExperimentOutput {
@@ -108,9 +120,13 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
   const tasks: ExperimentTask[] = [];
   for (let run = 0; run < s.runs; run++) for (const m of methods) tasks.push({ settings: s, method: m.id, run });
   const workers = Math.max(1, Math.min(o.workers ?? availableParallelism(), tasks.length));
+  // kernel-sum threads per run: what is left of --threads after the runs took one core each
+  const sumThreads = o.threads === undefined ? 1 : Math.max(1, Math.floor(resolveThreads(o.threads, '--threads') / workers));
   const tStart = performance.now();
   // The output folder is checked and locked before any computing.
   const folder = openOutputFolder(outDir, { field: '--out', command: `measureflow experiment ${s.experiment}` });
+  const gpu = await probeBackend(o.backend ?? 'cpu', (l) => o.log?.(l));
+  if (gpu.backend === 'webgpu') o.log?.(`measureflow: kernel sums on WebGPU (${gpu.info}), one GPU thread per worker\n`);
 
   // Progress: one bar per method, in steps (paper counting) summed over runs.
   const showBars = (o.progress ?? true) && process.stderr.isTTY && !process.env.CI;
@@ -132,7 +148,7 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
   // Every pending task listens to the abort signal.
   if (o.signal) setMaxListeners(tasks.length + 16, o.signal);
   try {
-    return await runAndWrite(o, s, outDir, methods, tasks, workers, tStart, multi, bars, folder);
+    return await runAndWrite(o, s, outDir, methods, tasks, workers, tStart, multi, bars, folder, { ...gpu, sumThreads });
   } catch (e) {
     folder.abort();
     throw e;
@@ -152,6 +168,7 @@ async function runAndWrite(
   multi: cliProgress.MultiBar | null,
   bars: Bars,
   folder: OutputFolder,
+  gpu: { backend: string; info?: string; sumThreads: number },
 ): Promise<ExperimentOutput> {
   const entry = workerEntry();
   const pool = new Piscina({ filename: entry.filename, execArgv: entry.execArgv, maxThreads: workers, minThreads: workers, idleTimeout: 1000 });
@@ -173,7 +190,7 @@ async function runAndWrite(
             b.bar!.update(b.done, { runsDone: b.runsDone });
           });
         }
-        const wt: WorkerTask = port ? { ...t, port: port.port2 } : t;
+        const wt: WorkerTask = { ...t, ...(port ? { port: port.port2 } : {}), ...(gpu.backend === 'webgpu' ? { backend: 'webgpu' as const } : {}), ...(gpu.backend !== 'webgpu' && gpu.sumThreads > 1 ? { sumThreads: gpu.sumThreads } : {}) };
         try {
           const res = (await pool.run(wt, { ...(port ? { transferList: [port.port2] } : {}), ...(o.signal ? { signal: o.signal } : {}) })) as RunCurve;
           b.runsDone++;
@@ -213,7 +230,7 @@ async function runAndWrite(
     throw errors[0] ?? new Error('no (method, run) produced a result');
   }
   const tRuns = performance.now();
-  return writeExperimentOutput({ settings: s, outDir, curves, workers, tStart, tRuns, date: o.date, onWarning: o.onWarning, onPhase: o.onPhase, folder, tasksTotal: tasks.length, interrupted });
+  return writeExperimentOutput({ settings: s, outDir, curves, workers, tStart, tRuns, date: o.date, onWarning: o.onWarning, onPhase: o.onPhase, folder, tasksTotal: tasks.length, interrupted, ...(gpu.backend === 'webgpu' ? { backendInfo: `webgpu (${gpu.info})` } : {}) });
 }
 
 /** Inputs of {@link writeExperimentOutput}: the finished runs and what the report says about how they ran. */
@@ -237,6 +254,8 @@ export interface ExperimentWriteOptions {
   tasksTotal?: number;
   /** The runs were interrupted (the report says so). */
   interrupted?: boolean;
+  /** Where the kernel sums ran (shown in the report; default 'cpu'). */
+  backendInfo?: string;
 }
 
 /**
@@ -337,7 +356,10 @@ async function writeOutput(
   };
   for (const m of methods) {
     const mine = finished.filter((c) => c.method === m.id);
-    if (mine.length > 0) timings[`${m.label}: mean time per run`] = mine.reduce((a, c) => a + c.elapsedMs, 0) / mine.length / 1000;
+    if (mine.length > 0) {
+      timings[`${m.label}: mean time per run`] = mine.reduce((a, c) => a + c.elapsedMs, 0) / mine.length / 1000;
+      timings[`${m.label}: mean time per iteration (ms)`] = mine.reduce((a, c) => a + c.elapsedMs / Math.max(1, c.iterations), 0) / mine.length;
+    }
   }
   const tables: ReportTable[] = [
     {
@@ -367,7 +389,7 @@ async function writeOutput(
       seeds: `master seed ${s.seed}; per-run seeds ${runSeeds(s).join(', ')}`,
       timings,
       date: (o.date ?? new Date()).toISOString(),
-      extra: { node: process.version, platform: platform(), cpus: cpus().length, workers },
+      extra: { node: process.version, platform: platform(), cpus: cpus().length, workers, backend: o.backendInfo ?? 'cpu' },
     },
   });
   write('index.html', html);

@@ -13,7 +13,8 @@ import { InterruptedError, runExperiment } from './experiment.js';
 import { OPEN_EXPERIMENTS, type OpenExperiment, runOpenExperiment } from './openExperiments.js';
 import { runSpaceExperiment, SPACE_EXPERIMENTS, type SpaceExperiment } from './spaceRun.js';
 import { onStopSignals, signalExitCode, signalLabel } from './signals.js';
-import { positiveNumber, nonNegativeNumber, nonNegativeInt, positiveInt } from './cliParsers.js';
+import { positiveNumber, nonNegativeNumber, nonNegativeInt, positiveInt, threadsArg } from './cliParsers.js';
+import { backendOption } from './webgpu.js';
 
 
 const HELP_AFTER = `
@@ -90,9 +91,15 @@ export function registerExperimentCommand(
     .addOption(new Option('--sampling <s>', 'sliced sums: directions drawn random, orthogonal (default) or qmc').choices(['random', 'orthogonal', 'qmc'] as const))
     .option('--features <D>', 'feature sums: random Fourier features (default 1000)', positiveInt('--features'))
     .option('--workers <k>', `worker threads (default ${availableParallelism()}: the available parallelism)`, positiveInt('--workers'))
+    .option(
+      '--threads <k>',
+      "total threads: 'auto' (all cores) or a count (default: one per worker). Runs go in parallel first; each run's kernel sums get threads ÷ workers threads (so 1 when runs × methods ≥ cores). Results are bit-identical for any count",
+      threadsArg('--threads'),
+    )
     .option('--out <dir>', 'output folder (default out/experiments/NAME)')
     .option('--json', 'print a JSON summary on stdout')
     .option('--quiet', 'no progress bars')
+    .addOption(backendOption())
     .addHelpText('after', HELP_AFTER)
     .action(async (name, o) => {
       if ((SPACE_EXPERIMENTS as readonly string[]).includes(name) || (OPEN_EXPERIMENTS as readonly string[]).includes(name)) {
@@ -155,8 +162,11 @@ export function registerExperimentCommand(
           settings,
           outDir,
           workers: o.workers,
+          ...(o.threads !== undefined ? { threads: o.threads } : {}),
           progress: !o.quiet && !o.json,
           signal: ac.signal,
+          backend: o.backend,
+          log: io.err,
           onPhase: () => {
             writing = true;
           },
@@ -187,6 +197,7 @@ export function registerExperimentCommand(
           io.out(
             `${name}: ${settings.runs} runs × ${res.curves.length} methods on ${res.workers} workers in ${total.toFixed(1)} s${res.status === 'interrupted' ? ` (interrupted: ${res.tasksDone} of ${res.tasksTotal} (method, run) pairs finished)` : ''}\n`,
           );
+          for (const [k, v] of Object.entries(res.timings)) if (k.includes('per run') || k.includes('per iteration')) io.out(`  ${k}: ${v.toPrecision(4)}\n`);
           const cols = res.table.columns;
           const widths = cols.map((c, j) => Math.max(c.length, ...res.table.rows.map((r) => r[j]!.length)));
           const line = (cells: string[]) => `  ${cells.map((c, j) => c.padEnd(widths[j]!)).join('  ')}\n`;

@@ -3,3 +3,5 @@ export * from './files.js';
 export * from './runCommand.js';
 export * from './render.js';
 export { main, buildProgram } from './cli.js';
+export * from './webgpu.js';
+export * from './threads.js';

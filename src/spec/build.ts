@@ -1,6 +1,7 @@
 import type { ResolvedSums, Sums } from '../backend/approxSums.js';
 import { resolveSums, sumsToSpec } from '../backend/approxSums.js';
 import { FEATURE_KERNEL_KINDS } from '../backend/featureSums.js';
+import { checkArrayBudget } from '../core/limits.js';
 import { kernelSum } from '../backend/kernelSums.js';
 import { InputError } from '../core/errors.js';
 import { fdot } from '../core/math.js';
@@ -185,6 +186,7 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
   } else {
     const dist = makeTarget(stripKeys(spec.init, ['n']), 'init');
     if (!dist.sample) throw new InputError('init.name', spec.init.name, 'a distribution that can be sampled exactly');
+    checkArrayBudget('init.n', spec.init.n, dist.d);
     mu0 = particleMeasure(dist.sample(r0, spec.init.n), dist.d, undefined, { field: 'init' });
   }
   const d = mu0.d;
@@ -210,6 +212,7 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
     const m = (spec.target.m as number | undefined) ?? mu0.n;
     if (target.samples) Y = target.samples;
     else if (target.sample) {
+      checkArrayBudget(spec.target.m === undefined ? 'init.n' : 'target.m', m, target.d);
       Y = target.sample(r0, m);
       resolvedTarget = { ...resolvedTarget, m };
     }

@@ -136,10 +136,14 @@ void panels(int n, int N, int d, int dp, const double* xr, const double* sr, con
 // of the gradient sums (phase 2). P ≤ nself/4 asks to use the symmetry Eᵢⱼ = Eⱼᵢ on the first
 // 4P rows: the tile of point group g against source panel q > g also adds the transposed
 // contribution to the points of panel q, and panels q < g are skipped.
+// i0 (a multiple of 4) is the global index of point row 0 when Xp holds a row range
+// [i0, i0 + n) of the points (threads split the rows); then P must be 0. Without symmetry
+// every row's sums run over the sources in the same order whatever the range, so a row's
+// result does not depend on how the rows were split.
 __attribute__((export_name("gauss")))
 void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const double* Sv, const double* v,
            const double* x2, const double* s2, double h, double* G, double* R, double* Rg, double* C, int BJ, int mode,
-           int nself, int P) {
+           int nself, int P, int i0) {
   const int grad = mode & 1, direct = mode & 2;
   if (grad)
     for (long i = 0; i < (long)n4 * dp; i++) G[i] = 0;
@@ -197,14 +201,15 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
       // cancel only up to rounding: the diagonal panel is done first, apart, and its own
       // entries are left out of Rg and zeroed in C.
       V r01 = zero, r23 = zero, dv01 = zero, dv23 = zero, dg01 = zero, dg23 = zero;
-      const int diag = g < nself && j0 <= g && g < J1;  // the diagonal panel is in this block
+      const int gs = g + i0;  // the point group's global index: its own sources are gs … gs+3
+      const int diag = gs < nself && j0 <= gs && gs < J1;  // the diagonal panel is in this block
       if (diag) {
-        double* cp = CB(g);
+        double* cp = CB(gs);
         V e0 = LD(cp), e1 = LD(cp + 2), e2 = LD(cp + 4), e3 = LD(cp + 6);
         V e4 = LD(cp + 8), e5 = LD(cp + 10), e6 = LD(cp + 12), e7 = LD(cp + 14);
         vexp4(&e0, &e1, &e2, &e3);
         vexp4(&e4, &e5, &e6, &e7);
-        const V v0 = LDS(v + g), v1 = LDS(v + g + 1), v2 = LDS(v + g + 2), v3 = LDS(v + g + 3);
+        const V v0 = LDS(v + gs), v1 = LDS(v + gs + 1), v2 = LDS(v + gs + 2), v3 = LDS(v + gs + 3);
         dv01 = ADD(ADD(MUL(v0, e0), MUL(v1, e2)), ADD(MUL(v2, e4), MUL(v3, e6)));
         dv23 = ADD(ADD(MUL(v0, e1), MUL(v1, e3)), ADD(MUL(v2, e5), MUL(v3, e7)));
         // own entries: (source g, lane 0 of e0), (g+1, lane 1 of e2), (g+2, lane 0 of e5), (g+3, lane 1 of e7)
@@ -218,7 +223,7 @@ void gauss(int n4, int N4, int dp, const double* Xp, const double* Sp, const dou
         ST(cp + 8, e4); ST(cp + 10, e5); ST(cp + 12, e6); ST(cp + 14, e7);
       }
       for (int j = j0; j < J1; j += 2) {  // j0, J1 (and g) are multiples of 4
-        if (diag && j == g) j += 4;
+        if (diag && j == gs) j += 4;
         if (j >= J1) break;
         double* cp = CB(j);
         V e0 = LD(cp), e1 = LD(cp + 2), e2 = LD(cp + 4), e3 = LD(cp + 6);
@@ -334,4 +339,199 @@ void exp_array(double* x, int len) {
     vexp4(&a, &b, &c, &d);
     ST(x + q, a); ST(x + q + 2, b); ST(x + q + 4, c); ST(x + q + 6, d);
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// Single precision (f32x4): the same sums with 4 lanes per vector instead of 2.
+//
+// Coordinates are centred on the sources' mean μ (in double), then rounded to float; the
+// squared distances, the kernel values (vexpf) and the block sums of phases 2 and 3 are in
+// float, and each block's sums (≤ BJ sources) are added into double accumulators R, G, so
+// the rounding error of a row's sum grows with the block length, not with m. The gradient
+// is finished in double by `finish` (G with row stride dp4). No symmetric shortcut: each
+// row's sums depend on that row alone (threads may split the rows anywhere).
+// ---------------------------------------------------------------------------------------
+#define FSPLAT wasm_f32x4_splat
+#define FADD wasm_f32x4_add
+#define FSUB wasm_f32x4_sub
+#define FMUL wasm_f32x4_mul
+#define FLDS(p) wasm_v128_load32_splat(p)
+
+// expf(x) for x ≤ 0 on 4 lanes: Cody–Waite reduction x = k·ln2 + r, |r| ≤ ln2/2, and the
+// degree-6 Taylor polynomial of eʳ (truncation ≤ 1.2e−7 relative); 0 below −87 (where the
+// float result would be subnormal).
+static inline V vexpf(V x) {
+  const V magic = FSPLAT(12582912.0f);  // 1.5·2²³: adding it rounds to an integer
+  const V k = FADD(FMUL(x, FSPLAT(1.44269504f)), magic);
+  const V f = FSUB(k, magic);
+  const V r = FSUB(FSUB(x, FMUL(f, FSPLAT(0.693359375f))), FMUL(f, FSPLAT(-2.12194440e-4f)));
+  V p = FADD(FSPLAT(1.0f / 120), FMUL(r, FSPLAT(1.0f / 720)));
+  p = FADD(FSPLAT(1.0f / 24), FMUL(r, p));
+  p = FADD(FSPLAT(1.0f / 6), FMUL(r, p));
+  p = FADD(FSPLAT(0.5f), FMUL(r, p));
+  p = FADD(FSPLAT(1.0f), FMUL(r, p));
+  p = FADD(FSPLAT(1.0f), FMUL(r, p));
+  const V e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_sub(k, wasm_i32x4_splat(0x4B400000)), wasm_i32x4_splat(127)), 23);
+  return wasm_v128_andnot(FMUL(p, e), wasm_f32x4_lt(x, FSPLAT(-87.0f)));
+}
+
+// Float copies for gauss32, from X [n, d] at xr, S [N, d] at sr, v [N], μ (from prep):
+// Xr [n4][dp4] rows of x − μ; Sp [N8/4][dp4][4] panels of s − μ (lanes = 4 sources);
+// Sv [N8][dp4] rows of v·(s − μ); v32 [N8]; x2 [n4], s2 [N8] squared norms of the float
+// rows. Padding rows and coordinates are 0.
+__attribute__((export_name("panels32")))
+void panels32(int n, int N, int d, int dp4, const double* xr, const double* sr, const double* v, const double* mu,
+              float* Xr, float* Sp, float* Sv, float* v32, float* x2, float* s2) {
+  const int n4 = (n + 3) & ~3, N8 = (N + 7) & ~7;
+  for (int i = 0; i < n4; i++) {
+    double s = 0;
+    for (int a = 0; a < dp4; a++) {
+      const float t = (i < n && a < d) ? (float)(xr[(long)i * d + a] - mu[a]) : 0.0f;
+      Xr[(long)i * dp4 + a] = t;
+      s += (double)t * t;
+    }
+    x2[i] = (float)s;
+  }
+  for (int j = 0; j < N8; j++) {
+    const double vj = j < N ? v[j] : 0;
+    double s = 0;
+    for (int a = 0; a < dp4; a++) {
+      const double c = (j < N && a < d) ? sr[(long)j * d + a] - mu[a] : 0;
+      const float t = (float)c;
+      Sp[(long)(j >> 2) * dp4 * 4 + 4 * a + (j & 3)] = t;
+      Sv[(long)j * dp4 + a] = (float)(vj * c);
+      s += (double)t * t;
+    }
+    v32[j] = (float)vj;
+    s2[j] = (float)s;
+  }
+}
+
+// R [n4] = Σⱼ vⱼEᵢⱼ and, if (mode & 1), G [n4][dp4] = Σⱼ Eᵢⱼ vⱼ(sⱼ − μ), Eᵢⱼ = exp(h|xᵢ − sⱼ|²)
+// in float, for the float rows of panels32; (mode & 2): direct distances Σₐ(xₐ − sₐ)², else
+// |x|² + |s|² − 2x·s clamped at 0. C: scratch [4][BJ] floats, BJ % 8 == 0; N8 % 8 == 0.
+__attribute__((export_name("gauss32")))
+void gauss32(int n4, int N8, int d, int dp4, const float* Xr, const float* Sp, const float* Sv, const float* v,
+             const float* x2, const float* s2, float h, double* G, double* R, float* C, int BJ, int mode) {
+  const int grad = mode & 1, direct = mode & 2;
+  if (grad)
+    for (long i = 0; i < (long)n4 * dp4; i++) G[i] = 0;
+  for (int i = 0; i < n4; i++) R[i] = 0;
+  const V hv = FSPLAT(h), zero = FSPLAT(0), two = FSPLAT(2.0f);
+  float* c0 = C;
+  float* c1 = C + BJ;
+  float* c2 = C + 2 * BJ;
+  float* c3 = C + 3 * BJ;
+  for (int J0 = 0; J0 < N8; J0 += BJ) {
+    const int J1 = N8 - J0 < BJ ? N8 : J0 + BJ;
+    const int L = J1 - J0;
+    for (int g = 0; g < n4; g += 4) {
+      const float* x0 = Xr + (long)g * dp4;
+      const float* x1 = x0 + dp4;
+      const float* x2r = x1 + dp4;
+      const float* x3 = x2r + dp4;
+      // phase 1: c_k[j − J0] = h·|x_{g+k} − s_j|², 4 points × 8 sources per step
+      for (int j = J0; j < J1; j += 8) {
+        const float* sp0 = Sp + (long)j * dp4;  // panel j/4 starts at (j/4)·dp4·4
+        const float* sp1 = sp0 + 4 * (long)dp4;
+        V a00 = zero, a01 = zero, a10 = zero, a11 = zero, a20 = zero, a21 = zero, a30 = zero, a31 = zero;
+        if (direct) {
+          for (int a = 0; a < d; a++) {
+            const V s0 = LD(sp0 + 4 * a), s1 = LD(sp1 + 4 * a);
+            V x, t;
+            x = FLDS(x0 + a); t = FSUB(s0, x); a00 = FADD(a00, FMUL(t, t)); t = FSUB(s1, x); a01 = FADD(a01, FMUL(t, t));
+            x = FLDS(x1 + a); t = FSUB(s0, x); a10 = FADD(a10, FMUL(t, t)); t = FSUB(s1, x); a11 = FADD(a11, FMUL(t, t));
+            x = FLDS(x2r + a); t = FSUB(s0, x); a20 = FADD(a20, FMUL(t, t)); t = FSUB(s1, x); a21 = FADD(a21, FMUL(t, t));
+            x = FLDS(x3 + a); t = FSUB(s0, x); a30 = FADD(a30, FMUL(t, t)); t = FSUB(s1, x); a31 = FADD(a31, FMUL(t, t));
+          }
+          const int q = j - J0;
+          ST(c0 + q, FMUL(hv, a00)); ST(c0 + q + 4, FMUL(hv, a01));
+          ST(c1 + q, FMUL(hv, a10)); ST(c1 + q + 4, FMUL(hv, a11));
+          ST(c2 + q, FMUL(hv, a20)); ST(c2 + q + 4, FMUL(hv, a21));
+          ST(c3 + q, FMUL(hv, a30)); ST(c3 + q + 4, FMUL(hv, a31));
+        } else {
+          for (int a = 0; a < d; a++) {
+            const V s0 = LD(sp0 + 4 * a), s1 = LD(sp1 + 4 * a);
+            V x;
+            x = FLDS(x0 + a); a00 = FADD(a00, FMUL(s0, x)); a01 = FADD(a01, FMUL(s1, x));
+            x = FLDS(x1 + a); a10 = FADD(a10, FMUL(s0, x)); a11 = FADD(a11, FMUL(s1, x));
+            x = FLDS(x2r + a); a20 = FADD(a20, FMUL(s0, x)); a21 = FADD(a21, FMUL(s1, x));
+            x = FLDS(x3 + a); a30 = FADD(a30, FMUL(s0, x)); a31 = FADD(a31, FMUL(s1, x));
+          }
+          const V n0 = LD(s2 + j), n1 = LD(s2 + j + 4);
+          const int q = j - J0;
+#define NS32(acc, sn, k) FMUL(hv, wasm_f32x4_pmax(FSUB(FADD(sn, FLDS(x2 + g + k)), FMUL(two, acc)), zero))
+          ST(c0 + q, NS32(a00, n0, 0)); ST(c0 + q + 4, NS32(a01, n1, 0));
+          ST(c1 + q, NS32(a10, n0, 1)); ST(c1 + q + 4, NS32(a11, n1, 1));
+          ST(c2 + q, NS32(a20, n0, 2)); ST(c2 + q + 4, NS32(a21, n1, 2));
+          ST(c3 + q, NS32(a30, n0, 3)); ST(c3 + q + 4, NS32(a31, n1, 3));
+#undef NS32
+        }
+      }
+      // phase 2: E = exp(·) in place; R[g+k] += Σⱼ vⱼE (float within the block)
+      V r0 = zero, r1 = zero, r2 = zero, r3 = zero;
+      for (int q = 0; q < L; q += 4) {
+        const V vq = LD(v + J0 + q);
+        V e;
+        e = vexpf(LD(c0 + q)); ST(c0 + q, e); r0 = FADD(r0, FMUL(vq, e));
+        e = vexpf(LD(c1 + q)); ST(c1 + q, e); r1 = FADD(r1, FMUL(vq, e));
+        e = vexpf(LD(c2 + q)); ST(c2 + q, e); r2 = FADD(r2, FMUL(vq, e));
+        e = vexpf(LD(c3 + q)); ST(c3 + q, e); r3 = FADD(r3, FMUL(vq, e));
+      }
+#define HSUM(r) (((double)wasm_f32x4_extract_lane(r, 0) + (double)wasm_f32x4_extract_lane(r, 1)) + \
+                 ((double)wasm_f32x4_extract_lane(r, 2) + (double)wasm_f32x4_extract_lane(r, 3)))
+      R[g] += HSUM(r0);
+      R[g + 1] += HSUM(r1);
+      R[g + 2] += HSUM(r2);
+      R[g + 3] += HSUM(r3);
+#undef HSUM
+      if (!grad) continue;
+      // phase 3: G[g+k][a] += Σⱼ E_kj Sv[j][a], 4 points × 8 coordinates per step
+      double* g0 = G + (long)g * dp4;
+#define ACC(gp, b)                                                                     \
+  do {                                                                                 \
+    ST((gp), wasm_f64x2_add(LD(gp), wasm_f64x2_promote_low_f32x4(b)));                 \
+    ST((gp) + 2, wasm_f64x2_add(LD((gp) + 2), wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(b, b, 2, 3, 2, 3)))); \
+  } while (0)
+      int a = 0;
+      for (; a + 8 <= dp4; a += 8) {
+        V b00 = zero, b01 = zero, b10 = zero, b11 = zero, b20 = zero, b21 = zero, b30 = zero, b31 = zero;
+        const float* sp = Sv + (long)J0 * dp4 + a;
+        for (int q = 0; q < L; q++, sp += dp4) {
+          const V s0 = LD(sp), s1 = LD(sp + 4);
+          V c;
+          c = FLDS(c0 + q); b00 = FADD(b00, FMUL(c, s0)); b01 = FADD(b01, FMUL(c, s1));
+          c = FLDS(c1 + q); b10 = FADD(b10, FMUL(c, s0)); b11 = FADD(b11, FMUL(c, s1));
+          c = FLDS(c2 + q); b20 = FADD(b20, FMUL(c, s0)); b21 = FADD(b21, FMUL(c, s1));
+          c = FLDS(c3 + q); b30 = FADD(b30, FMUL(c, s0)); b31 = FADD(b31, FMUL(c, s1));
+        }
+        ACC(g0 + a, b00); ACC(g0 + a + 4, b01);
+        ACC(g0 + dp4 + a, b10); ACC(g0 + dp4 + a + 4, b11);
+        ACC(g0 + 2 * dp4 + a, b20); ACC(g0 + 2 * dp4 + a + 4, b21);
+        ACC(g0 + 3 * dp4 + a, b30); ACC(g0 + 3 * dp4 + a + 4, b31);
+      }
+      if (a < dp4) {
+        V b0 = zero, b1 = zero, b2 = zero, b3 = zero;
+        const float* sp = Sv + (long)J0 * dp4 + a;
+        for (int q = 0; q < L; q++, sp += dp4) {
+          const V s0 = LD(sp);
+          b0 = FADD(b0, FMUL(FLDS(c0 + q), s0));
+          b1 = FADD(b1, FMUL(FLDS(c1 + q), s0));
+          b2 = FADD(b2, FMUL(FLDS(c2 + q), s0));
+          b3 = FADD(b3, FMUL(FLDS(c3 + q), s0));
+        }
+        ACC(g0 + a, b0);
+        ACC(g0 + dp4 + a, b1);
+        ACC(g0 + 2 * dp4 + a, b2);
+        ACC(g0 + 3 * dp4 + a, b3);
+      }
+#undef ACC
+    }
+  }
+}
+
+// exp of floats (x ≤ 0) through vexpf, len a multiple of 4: for the f32 accuracy tests.
+__attribute__((export_name("expf_array")))
+void expf_array(float* x, int len) {
+  for (int q = 0; q < len; q += 4) ST(x + q, vexpf(LD(x + q)));
 }
