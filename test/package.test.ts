@@ -100,7 +100,7 @@ describe('without the optional plotting packages', () => {
     const code = await withoutPlotting(() => main(['node', 'measureflow', 'run', join(dir, 'spec.json')], { out: () => {}, err: (s) => void (err += s) }));
     process.exitCode = 0;
     expect(code).toBe(0);
-    expect(readdirSync(join(dir, 'o')).sort()).toEqual(['history.csv', 'particles.csv', 'positions.npy', 'result.json', 'weights.npy']);
+    expect(readdirSync(join(dir, 'o')).sort()).toEqual(['history.csv', 'init-weights.npy', 'init.npy', 'particles.csv', 'positions.npy', 'result.json', 'target.npy', 'weights.npy']);
     expect(err.match(/install vega vega-lite @resvg\/resvg-js for figures/g)).toHaveLength(1);
   });
   it('`measureflow experiment` writes its data and report without figures, and says so once', async () => {
