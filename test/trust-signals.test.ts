@@ -184,7 +184,7 @@ describe('experiment: interrupted runs keep the finished (method, run) pairs', (
 
   it('SIGTERM on the CLI: exit 143 and a message that says what happens', async () => {
     const out = join(dir, 'exp-term');
-    const c = start('experiment', 'ift-gaussian-2d', '--runs', '400', '--n', '10', '--steps', '40', '--methods', 'mmd-flow', '--workers', '1', '--out', out);
+    const c = start('experiment', 'ift-gaussian-2d', '--runs', '400', '--n', '10', '--steps', '400', '--methods', 'mmd-flow', '--workers', '1', '--out', out);
     await c.started;
     await sleep(4000);
     c.child.kill('SIGTERM');

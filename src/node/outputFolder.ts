@@ -64,13 +64,36 @@ const OUR_FILES = new Set([
   'loss.png',
   'histograms.svg',
   'histograms.png',
+  // the inputs a run used (so its folder can be re-checked on its own)
+  'init.npy',
+  'init-weights.npy',
+  'target.npy',
+  'target-weights.npy',
+  // the Gaussian / graph spaces and their experiments
+  'gaussian.svg',
+  'gaussian.png',
+  'ellipses.svg',
+  'ellipses.png',
+  'mass.svg',
+  'mass.png',
+  'energy.svg',
+  'energy.png',
+  'entropy-decay.svg',
+  'entropy-decay.png',
+  'path-mass.svg',
+  'path-mass.png',
 ]);
 /** Temporary files of the per-file atomic writes (`files.ts`, `render.ts`) and staging folders. */
 const TEMP = [/^\..+\.\d+\.[0-9a-f]+\.tmp$/, /\.\d+\.[0-9a-f-]{36}\.tmp$/, /^\.mf-staging-/, /^\.measureflow-lock/];
 
 /** True for the names measureflow itself writes into an output folder (outputs and temporary files). */
 export function isMeasureflowFile(name: string): boolean {
-  return OUR_FILES.has(name) || /^trajectories-[A-Za-z0-9-]+\.(svg|png)$/.test(name) || TEMP.some((r) => r.test(name));
+  return (
+    OUR_FILES.has(name) ||
+    /^trajectories-[A-Za-z0-9-]+\.(svg|png)$/.test(name) ||
+    /^[a-z0-9-]+-(mmd2|ksd|ess)\.(svg|png)$/.test(name) || // the open-direction experiments' curves
+    TEMP.some((r) => r.test(name))
+  );
 }
 
 /** Human text of a file-system error: "no space left on device (ENOSPC)". */
