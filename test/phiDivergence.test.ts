@@ -132,3 +132,23 @@ describe('power φ-divergences D_p (blob)', () => {
     }
   }, 60000);
 });
+
+describe('φ-divergence energies from a run spec', () => {
+  it('custom: {kind: phi-divergence, p: 2} in the Wasserstein geometry decreases ½χ²', async () => {
+    const { parseSpec, buildRun } = await import('../src/spec/index.js');
+    const spec = parseSpec({
+      algorithm: 'custom',
+      target: { name: 'gaussian', mean: [0, 0], cov: [[1, 0.3], [0.3, 0.8]] },
+      init: { name: 'gaussian', mean: [0.3, 0.2], cov: 0.8, n: 60 },
+      energy: { kind: 'phi-divergence', p: 2, bandwidth: 0.5 },
+      transport: { kind: 'wasserstein' },
+      tau: 0.002,
+      steps: 50,
+    });
+    const b = buildRun(spec);
+    const res = runFlow(b.flow, b.mu0, { steps: 50, seed: 0, every: 10, measure: b.measure });
+    const e = res.history.map((h) => h.energy!);
+    expect(e.at(-1)!).toBeLessThan(e[0]!);
+    expect(() => buildRun(parseSpec({ ...spec, energy: { kind: 'phi-divergence', p: 1, bandwidth: 0.5 } }))).toThrow(/p: got 1/);
+  });
+});

@@ -11,6 +11,7 @@ import { rng } from '../core/rng.js';
 import type { Energy } from '../energies/energy.js';
 import { klEnergy } from '../energies/kl.js';
 import { ksdEnergy } from '../energies/ksd.js';
+import { phiDivergenceEnergy } from '../energies/phiDivergence.js';
 import type { Interaction, Internal } from '../energies/mckeanVlasov.js';
 import { mckeanVlasovEnergy } from '../energies/mckeanVlasov.js';
 import { mmdEnergy } from '../energies/mmd.js';
@@ -330,6 +331,10 @@ export function buildRun(spec: RunSpec, data: LoadedData = {}): BuiltRun {
         const bw = e.bandwidth ?? spec.bandwidth ?? (estimator === 'blob' || spec.reaction ? median() : undefined);
         E = klEnergy({ target: needScore(), estimator, bandwidth: bw });
       } else if (e.kind === 'ksd') E = ksdEnergy({ kernel, target: needScore() });
+      else if (e.kind === 'phi-divergence') {
+        if (!target.logDensity) throw new InputError('target', target.kind, 'a target with a log density (φ-divergences need π(x) itself)');
+        E = phiDivergenceEnergy({ target, p: e.p, bandwidth: e.bandwidth ?? spec.bandwidth ?? median() });
+      }
       else if (!e.potential && !e.interaction && !e.internal)
         throw new InputError('energy', e, 'a McKean–Vlasov energy with at least one of potential, interaction, internal');
       else

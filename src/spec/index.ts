@@ -7,3 +7,4 @@
  */
 export * from './schema.js';
 export * from './build.js';
+export * from './spaces.js';

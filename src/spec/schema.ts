@@ -90,6 +90,11 @@ const energySpec = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('kl'), estimator: z.enum(['langevin', 'blob']).optional(), bandwidth: positive('KDE bandwidth').optional() }),
   z.strictObject({ kind: z.literal('ksd') }),
   z.strictObject({
+    kind: z.literal('phi-divergence'),
+    p: z.number().positive().finite().describe('power p of φ_p (2: ½χ², 0.5: twice the squared Hellinger distance; not 1, which is KL)'),
+    bandwidth: positive('KDE bandwidth of the blob density estimate').optional(),
+  }),
+  z.strictObject({
     kind: z.literal('mckean-vlasov'),
     potential: potentialSpec.optional(),
     interaction: interactionSpec.optional(),
