@@ -19,9 +19,12 @@ import { slicedRieszSums } from './slicedSums.js';
  * reproducible and two evaluations within one step use the same directions.
  */
 export type SumsMethod = 'exact' | 'sliced' | 'features';
+/** The valid `SumsMethod` names, in documentation order. */
 export const SUMS_METHODS: readonly SumsMethod[] = ['exact', 'sliced', 'features'];
 
+/** The `sums` option as an object: the method and its parameters (each optional, with the defaults below). */
 export interface SumsOptions {
+  /** Which evaluation, see `SumsMethod`. */
   method: SumsMethod;
   /** sliced: number of directions P (default 100). */
   directions?: number;
@@ -36,15 +39,26 @@ export interface SumsOptions {
 /** The `sums` option: a method name (defaults for the rest) or the options object. */
 export type Sums = SumsMethod | SumsOptions;
 
+/**
+ * A validated `sums` option with every default filled in (frozen; from `resolveSums`). Fields
+ * a method does not use hold their defaults.
+ */
 export interface ResolvedSums {
+  /** Which evaluation, see `SumsMethod`. */
   readonly method: SumsMethod;
+  /** Number of slicing directions P. */
   readonly directions: number;
+  /** How the directions are drawn. */
   readonly sampling: DirectionSampling;
+  /** Number of random Fourier frequencies D. */
   readonly features: number;
+  /** Seed of the directions / frequencies, an integer in [0, 2³²). */
   readonly seed: number;
 }
 
+/** Default number of slicing directions P for `sliced` sums. */
 export const DEFAULT_DIRECTIONS = 100;
+/** Default number of random Fourier frequencies D for `features` sums. */
 export const DEFAULT_FEATURES = 1000;
 
 /**

@@ -20,6 +20,7 @@ import type { Rng } from '../core/rng.js';
  * The default of the `sums` option is `orthogonal`.
  */
 export type DirectionSampling = 'random' | 'orthogonal' | 'qmc';
+/** The valid `DirectionSampling` names. */
 export const DIRECTION_SAMPLINGS: readonly DirectionSampling[] = ['random', 'orthogonal', 'qmc'];
 
 /** P unit directions in ℝ^d, row-major [P, d], drawn from `r` as `sampling` says. */

@@ -102,10 +102,12 @@ export function gammaSample(r: Rng, shape: number): number {
   }
 }
 
+/** Inputs and outputs of `featureSums` (arrays row-major). */
 export interface FeatureSumOptions {
   /** Sources s [N, d] and their coefficients v [N]. */
   S: Float64Array;
   v: Float64Array;
+  /** Dimension d of the points. */
   d: number;
   /** Frequencies ω [D, d] (from `drawFrequencies`). */
   omega: Float64Array;

@@ -23,6 +23,7 @@ import { kernelSumVecJs } from './vectorSums.js';
 
 /** Anything that forwards a message to a thread running `runSumJob`. */
 export interface SumHelper {
+  /** Sends one job (its shared buffers by reference) to the helper thread. */
   postMessage(message: SumJob): void;
 }
 
@@ -123,6 +124,7 @@ export function splitRows(n: number, parts: number): number[] {
   return b;
 }
 
+/** Options of `parallelSumEngine`. */
 export interface ParallelEngineOptions {
   /** Sums with fewer point–source pairs (n·m) stay on the calling thread. Default 65536. */
   minPairs?: number;
@@ -147,6 +149,11 @@ export interface ParallelSumEngine extends SumEngine {
   readonly stats: { splitSums: number; helperJobs: number };
 }
 
+/**
+ * A `ParallelSumEngine` over the calling thread and `helpers` (threads = helpers + 1), to
+ * install with `setSumEngine`. The calling thread blocks (`Atomics.wait`) while the helpers
+ * compute, so it must be allowed to.
+ */
 export function parallelSumEngine(helpers: readonly SumHelper[], opts: ParallelEngineOptions = {}): ParallelSumEngine {
   const minPairs = opts.minPairs ?? 65536;
   const precision = opts.precision ?? 'f64';

@@ -32,10 +32,12 @@ export function slicedConstant(d: number): number {
   return Math.sqrt(Math.PI) * rho;
 }
 
+/** Inputs and outputs of `slicedRieszSums` (arrays row-major). */
 export interface SlicedRieszOptions {
   /** Sources s [N, d] and their signed coefficients v [N]. */
   S: Float64Array;
   v: Float64Array;
+  /** Dimension d of the points. */
   d: number;
   /** Directions θ [P, d] (unit rows). */
   theta: Float64Array;

@@ -6,12 +6,17 @@ import type { Rng } from '../core/rng.js';
 import type { Kernel } from '../kernels/kernel.js';
 import type { Energy, EnergyEval, EnergyRequest } from './energy.js';
 
+/** Options of `approxMmdEnergy`: the kernel and the target samples π̂ = Σₗ νₗ δ_{yₗ}. */
 export interface ApproxMmdOptions {
+  /** The kernel k ('sliced': the energy kernel −|x − y|; 'features': see `FEATURE_KERNEL_KINDS`). */
   kernel: Kernel;
+  /** Target samples Y [m, d]. */
   Y: Float64Array;
+  /** Dimension d. */
   d: number;
   /** Target weights ν [m] (validated by the caller). */
   nu: Float64Array;
+  /** Draws a fresh target sample Y [m, d] at each flow step (with the step's generator). */
   resample?: (r: Rng, m: number) => Float64Array;
 }
 

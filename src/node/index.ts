@@ -5,3 +5,4 @@ export * from './render.js';
 export { main, buildProgram } from './cli.js';
 export * from './webgpu.js';
 export * from './threads.js';
+export type { OutputFolder } from './outputFolder.js';

@@ -12,6 +12,7 @@ import { InputError } from '../core/errors.js';
 import { setSumEngine } from '../backend/engine.js';
 import { type ParallelSumEngine, parallelSumEngine } from '../backend/parallel.js';
 
+/** Options of `useThreads`. */
 export interface ThreadsOptions {
   /** `f32`: Gaussian kernel-gradient sums in single precision (about 2× faster, relative error ≈ 1e−6). */
   precision?: 'f64' | 'f32';
@@ -19,6 +20,7 @@ export interface ThreadsOptions {
   minPairs?: number;
 }
 
+/** The installed thread pool returned by `useThreads`. */
 export interface ThreadsHandle {
   /** Threads taking part in each large sum (the calling thread included). */
   readonly threads: number;

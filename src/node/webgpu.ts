@@ -19,6 +19,7 @@ import type { WebGpuSumsOptions } from '../backend/webgpu/sums.js';
 
 /** Where kernel sums run: the CPU, the GPU through WebGPU (error if unavailable? no: CPU with a line), or the GPU when one is found. */
 export type Backend = 'cpu' | 'webgpu' | 'auto';
+/** The valid `Backend` names (the `--backend` choices). */
 export const BACKENDS: readonly Backend[] = ['cpu', 'webgpu', 'auto'];
 
 /** Thrown (and reported in one line) when WebGPU cannot be used on this machine. */
@@ -62,6 +63,7 @@ export interface OpenedGpu {
   sums: WebGpuSums;
   device: GpuDevice;
   info: string;
+  /** Releases the sums' buffers and destroys the device. */
   close(): void;
 }
 

@@ -16,6 +16,7 @@ export interface PresetInfo {
   summary: string;
 }
 
+/** Every preset's `PresetInfo`, by name. */
 export const PRESET_INFO: Readonly<Record<PresetName, PresetInfo>> = {
   langevin: { space: 'P', energy: 'KL(µ‖π)', geometry: 'Wasserstein', scheme: 'Euler–Maruyama (mala: Metropolis-adjusted)', summary: 'unadjusted Langevin / MALA' },
   svgd: { space: 'P', energy: 'KL(µ‖π)', geometry: 'Stein', scheme: 'explicit', summary: 'Stein variational gradient descent (Liu & Wang 2016)' },

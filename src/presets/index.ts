@@ -22,7 +22,7 @@ export type { KernelInput, SampleTarget, SampleTargetInput } from './options.js'
 export { DEFAULT_ETA, DEFAULT_KERNEL, DEFAULT_TAU, resolveKernel, toSampleTarget } from './options.js';
 
 /** What every sample-based preset accepts for its target, kernel and dimension. */
-interface SampleOpts {
+export interface SampleOpts {
   /** Target samples: `{Y, d}`, a measure `{X, d, w?}`, rows `[[x, y], …]`, or a Float64Array with `d`. */
   target: SampleTargetInput;
   /** Kernel (default Gaussian σ = 1); `sigma: 'median'` takes the median distance of the target samples. */

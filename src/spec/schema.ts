@@ -118,6 +118,7 @@ const reactionSpec = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('mmd'), spherical: z.boolean().optional(), variant: z.enum(['exact', 'pgd', 'stein']).optional() }),
 ]);
 
+/** Zod schema of the `sums` option of a run spec: a method name or `{method, directions?, sampling?, features?, seed?}` (see `Sums`). */
 export const sumsSpec = z
   .union([
     z.enum(['exact', 'sliced', 'features']),

@@ -20,8 +20,10 @@ const common = {
   out: z.string().min(1).optional().describe('output folder (default "out/")'),
 };
 
+/** The Gaussian-VI presets a `"space": "gaussian"` spec may name as `algorithm`. */
 export const GAUSSIAN_PRESETS = ['gaussian-vi', 'natural-gradient-vi', 'forward-kl-gaussian'] as const;
 
+/** Zod schema of a `"space": "gaussian"` run spec. */
 export const gaussianRunSpec = z.strictObject({
   space: z.literal('gaussian'),
   algorithm: z.enum([...GAUSSIAN_PRESETS, 'custom']).optional().describe('a Gaussian-VI preset, or "custom" (give energy + geometry); default "gaussian-vi"'),
@@ -38,6 +40,7 @@ export const gaussianRunSpec = z.strictObject({
   init: z.strictObject({ mean: z.array(z.number()), cov: z.union([z.number().positive(), z.array(z.number()), z.array(z.array(z.number()))]).optional() }),
   ...common,
 });
+/** A parsed `"space": "gaussian"` run spec. */
 export type GaussianRunSpec = z.infer<typeof gaussianRunSpec>;
 
 const graphSpec = z.discriminatedUnion('kind', [
@@ -65,6 +68,7 @@ const graphEnergySpec = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('mmd'), target: z.array(z.number()), kernelTime: positive('heat-kernel time s of K = exp(−sL)').optional() }),
 ]);
 
+/** Zod schema of a `"space": "graph"` run spec. */
 export const graphRunSpec = z.strictObject({
   space: z.literal('graph'),
   graph: graphSpec.describe('the graph and its chain'),
@@ -78,6 +82,7 @@ export const graphRunSpec = z.strictObject({
   distance: z.boolean().optional().describe('also record the transport distance W(ρ_t, π) (slower)'),
   ...common,
 });
+/** A parsed `"space": "graph"` run spec. */
 export type GraphRunSpec = z.infer<typeof graphRunSpec>;
 
 function parse<T>(schema: z.ZodType<T>, raw: unknown): T {

@@ -47,6 +47,7 @@ export interface GpuRequest {
 
 /** Anything with `postMessage` (a Node `Worker`, a `MessagePort`, a browser `Worker`). */
 export interface PostTarget {
+  /** Sends `msg` (structured-cloned) to the other side. */
   postMessage(msg: unknown): void;
 }
 

@@ -45,8 +45,14 @@ export interface GaussianState {
   readonly Sigma: Float64Array;
 }
 
+/** The energy of a Gaussian flow: `kl` = KL(µ‖π) (reverse, needs the target's score), `forward-kl` = KL(π‖µ) (needs target samples). */
 export type GaussianEnergyKind = 'kl' | 'forward-kl';
+/**
+ * The metric on 𝒩ᵈ: `bures-wasserstein` (the Wasserstein-2 distance restricted to Gaussians)
+ * or `fisher-rao` (the Fisher information metric; its gradient flow is natural-gradient descent).
+ */
 export type GaussianGeometry = 'bures-wasserstein' | 'fisher-rao';
+/** Time discretisation: `explicit` (forward Euler) or `proximal` (forward–backward; `kl` in `bures-wasserstein` only). */
 export type GaussianScheme = 'explicit' | 'proximal';
 
 /** Configuration of a flow on 𝒩ᵈ. */

@@ -6,9 +6,13 @@ import type { Target } from '../../targets/target.js';
 import type { GaussianExpectations } from './expectations.js';
 import type { GaussianFlowConfig } from './flow.js';
 
-interface PresetOptions {
+/** What the Gaussian VI presets accept: the target, the step size and how E_µ[·] is computed. */
+export interface PresetOptions {
+  /** The target π (its score is needed for KL(µ‖π)). */
   target: Target;
+  /** Step size τ > 0 (default 0.05 for `gaussianVI`, 0.1 for `naturalGradientVI`). */
   tau?: number;
+  /** How E_µ[·] is computed (default cubature). */
   expectations?: GaussianExpectations;
 }
 

@@ -19,6 +19,7 @@ import { cholesky, choleskySolve } from '../../core/linalg.js';
 import type { Graph } from './graph.js';
 import { logMean, logMeanDa } from './onsager.js';
 
+/** Options of `graphTransportDistance`. */
 export interface GraphDistanceOptions {
   /** Time intervals T ≥ 1 (default 16). */
   timeSteps?: number;
@@ -27,6 +28,7 @@ export interface GraphDistanceOptions {
   tol?: number;
 }
 
+/** Result of `graphTransportDistance`: the distance, the optimiser's status and the discrete geodesic. */
 export interface GraphDistanceResult {
   /** W(ρ₀, ρ₁) (not squared). */
   distance: number;

@@ -16,6 +16,7 @@ import type { GraphEnergy } from './energies.js';
 import type { Graph } from './graph.js';
 import { type OnsagerWeights, onsagerApply, onsagerJacobian } from './onsager.js';
 
+/** The Onsager operator K(ρ): discrete Wasserstein (Maas), Fisher–Rao, or their sum WFR = α·K_W + β·K_FR. */
 export type GraphGeometry = 'wasserstein' | 'fisher-rao' | 'wfr';
 
 /** Configuration of a flow on a graph. */
@@ -36,6 +37,7 @@ export interface GraphFlowConfig {
   maxNewton?: number;
 }
 
+/** Per-step information. */
 export interface GraphStepInfo {
   /** F(ρ) before the step. */
   energy: number;
@@ -43,6 +45,7 @@ export interface GraphStepInfo {
   newtonIterations?: number;
 }
 
+/** A flow of vertex measures ρ̇ = −K(ρ)ξ(ρ) on a graph (from `graphFlow`). */
 export interface GraphFlow {
   readonly space: 'graph';
   readonly graph: Graph;
@@ -50,6 +53,7 @@ export interface GraphFlow {
   readonly energy: GraphEnergy;
   /** Validates and copies an initial probability vector. */
   init(rho: ArrayLike<number>): Float64Array;
+  /** One step of the scheme: returns the new masses and the information at the old ones. Throws `DivergenceError` when a mass becomes ≤ 0 or Newton fails. */
   step(rho: Float64Array): [Float64Array, GraphStepInfo];
   /** dρ/dt = −K(ρ)ξ(ρ). */
   velocity(rho: Float64Array): Float64Array;
