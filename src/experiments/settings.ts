@@ -328,7 +328,7 @@ function resolveIft(name: IftExperimentName, o: ExperimentOverrides): IftSetting
   if (method !== 'exact' && s.variant === 'exact' && s.methods.includes('ift'))
     throw new InputError('--variant', 'exact', `'pgd' with --sums ${method} (the exact MMD step solves a QP with the n×n kernel matrix)`);
   if (method !== 'exact' && s.noiseLevel > 0 && s.methods.includes('mmd-flow-noise') && s.convention === 'authors-code')
-    throw new InputError('--convention', 'authors-code', `'paper' with --sums ${method} and noise (the authors' cloud-perturbing noise is not implemented with approximate sums)`);
+    throw new InputError('--convention', 'authors-code', `'paper' with --sums ${method} and noise (the authors' cloud-perturbing noise has no version with approximate sums)`);
   const sums =
     method === 'sliced'
       ? { method, directions: checkInt('--directions', o.directions ?? d.sums?.directions ?? 100, 1), sampling: checkChoice('--sampling', o.sampling ?? d.sums?.sampling ?? 'orthogonal', ['random', 'orthogonal', 'qmc'] as const) }
