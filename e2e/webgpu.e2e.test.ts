@@ -85,7 +85,15 @@ async function stepTo(page: Page, steps: number): Promise<RunView> {
   for (let k = 0; k < steps; k++) {
     const before = (await runs(page))[0]!.t;
     await page.click('#step');
-    await page.waitForFunction((b) => (window as unknown as { __measureflow: { runs: RunView[] } }).__measureflow.runs[0]!.t === b + 1, before, { timeout: 60_000 });
+    // X is the drawn snapshot (`shown`), t the latest received: wait for the drawn one
+    await page.waitForFunction(
+      (b) => {
+        const r = (window as unknown as { __measureflow: { runs: (RunView & { shown: number })[] } }).__measureflow.runs[0]!;
+        return r.t === b + 1 && r.shown === b + 1;
+      },
+      before,
+      { timeout: 60_000 },
+    );
   }
   return (await runs(page))[0]!;
 }

@@ -123,14 +123,8 @@ export function sumShader(op: SumOp, ker: Kernel, d: number, p: number, T: numbe
   return unrollLoops(sumShaderLoops(op, ker, d, p, T, WG), d, p);
 }
 
-/**
- * Loops over coordinates up to this many are unrolled (constant indices keep private arrays in
- * registers; at d = 100 the unrolled shader took minutes to compile on lavapipe). Off (0): the
- * unrolled shaders agree with the CPU on lavapipe but not on Chromium's SwiftShader, where a
- * 5-step MMD flow drifted 0.22 away from the CPU run (e2e/webgpu.e2e.test.ts); the looped
- * shaders agree on both (3.4e-7). To be re-enabled once the difference is understood.
- */
-export const UNROLL_MAX = 0;
+/** Loops over coordinates up to this many are unrolled (constant indices keep private arrays in registers; at d = 100 the unrolled shader took minutes to compile on lavapipe). */
+export const UNROLL_MAX = 16;
 
 /**
  * Unrolls the single-statement loops over the D coordinates or the P columns into constant-index
