@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { type Command, Option } from '@commander-js/extra-typings';
 import { InputError } from '../core/errors.js';
 import type { ExperimentOverrides } from '../experiments/index.js';
-import { CONVENTIONS, EXPERIMENT_NAMES, IFT_VARIANTS, LOSS_SAMPLES, resolveSettings, TARGET_SAMPLES } from '../experiments/index.js';
+import { CONVENTIONS, EXPERIMENT_NAMES, OVERRIDE_FLAGS, IFT_VARIANTS, LOSS_SAMPLES, resolveSettings, TARGET_SAMPLES } from '../experiments/index.js';
 import { InterruptedError, runExperiment } from './experiment.js';
 import { OPEN_EXPERIMENTS, type OpenExperiment, runOpenExperiment } from './openExperiments.js';
 import { runSpaceExperiment, SPACE_EXPERIMENTS, type SpaceExperiment } from './spaceRun.js';
@@ -55,6 +55,21 @@ loss.svg/.png, trajectories-METHOD.svg/.png (2-D and 100-D) or histograms.svg/.p
 `;
 
 const finite = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : null);
+
+/**
+ * The experiment settings given as flags (`experiment` and `sweep plan` share them), as
+ * overrides of the experiment's defaults; `--methods` is split on commas. Flags not given are
+ * left out.
+ */
+export function overridesFromFlags(o: Omit<ExperimentOverrides, 'methods'> & { methods?: string }): ExperimentOverrides {
+  const { methods, ...rest } = o;
+  const out: ExperimentOverrides = {};
+  for (const k of Object.keys(OVERRIDE_FLAGS) as (keyof ExperimentOverrides)[]) {
+    const v = k === 'methods' ? (methods === undefined ? undefined : methods.split(',').map((x) => x.trim())) : rest[k as Exclude<keyof ExperimentOverrides, 'methods'>];
+    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}
 
 /** Adds the `experiment` command to the program. `io` defaults to process.stdout / process.stderr. */
 export function registerExperimentCommand(
@@ -114,33 +129,7 @@ export function registerExperimentCommand(
           : await runOpenExperiment(name as OpenExperiment, outDir, io, opts);
         return;
       }
-      const overrides: ExperimentOverrides = {
-        runs: o.runs,
-        n: o.n,
-        m: o.m,
-        sigma: o.sigma,
-        tau: o.tau,
-        eta: o.eta,
-        etaKl: o.etaKl,
-        noiseLevel: o.noiseLevel,
-        noiseUntil: o.noiseUntil,
-        steps: o.steps,
-        variant: o.variant,
-        targetSamples: o.targetSamples,
-        convention: o.convention,
-        testSize: o.testSize,
-        lossSample: o.lossSample,
-        recordEvery: o.recordEvery,
-        methods: o.methods === undefined ? undefined : o.methods.split(',').map((x) => x.trim()),
-        pathParticles: o.pathParticles,
-        seed: o.seed,
-        d: o.d,
-        kernel: o.kernel,
-        sums: o.sums,
-        directions: o.directions,
-        sampling: o.sampling,
-        features: o.features,
-      };
+      const overrides: ExperimentOverrides = overridesFromFlags(o);
       for (const k of Object.keys(overrides) as (keyof ExperimentOverrides)[]) if (overrides[k] === undefined) delete overrides[k];
       const settings = resolveSettings(name, overrides);
       if (o.out !== undefined && o.out.trim() === '') throw new InputError('--out', o.out, 'a folder path');

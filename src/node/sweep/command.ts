@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { type Command, Option } from '@commander-js/extra-typings';
 import { InputError } from '../../core/errors.js';
 import type { ExperimentOverrides } from '../../experiments/index.js';
+import { overridesFromFlags } from '../experimentCommand.js';
 import { CONVENTIONS, EXPERIMENT_NAMES, IFT_VARIANTS, LOSS_SAMPLES, TARGET_SAMPLES } from '../../experiments/index.js';
 import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from '../cliParsers.js';
 import { writeFileAtomic } from '../files.js';
@@ -99,33 +100,7 @@ export function registerSweepCommand(program: Command, io: Io = { out: (s) => pr
     .addHelpText('after', PLAN_HELP)
     .action((name, o) => {
       if (o.out.trim() === '') throw new InputError('--out', o.out, 'a folder path');
-      const base: ExperimentOverrides = {
-        runs: o.runs,
-        n: o.n,
-        m: o.m,
-        sigma: o.sigma,
-        tau: o.tau,
-        eta: o.eta,
-        etaKl: o.etaKl,
-        noiseLevel: o.noiseLevel,
-        noiseUntil: o.noiseUntil,
-        steps: o.steps,
-        variant: o.variant,
-        targetSamples: o.targetSamples,
-        convention: o.convention,
-        testSize: o.testSize,
-        lossSample: o.lossSample,
-        recordEvery: o.recordEvery,
-        methods: o.methods === undefined ? undefined : o.methods.split(',').map((x) => x.trim()),
-        pathParticles: o.pathParticles,
-        seed: o.seed,
-        d: o.d,
-        kernel: o.kernel,
-        sums: o.sums,
-        directions: o.directions,
-        sampling: o.sampling,
-        features: o.features,
-      };
+      const base: ExperimentOverrides = overridesFromFlags(o);
       const grid: GridAxis[] = (o.grid ?? []).map(parseGridArg);
       const plan = planSweep({ experiment: name, base, grid, dir: o.out, force: o.force === true });
       if (o.json) io.out(`${JSON.stringify({ dir: plan.dir, experiment: plan.experiment, tasks: plan.tasks.length, points: plan.points.map((p) => p.label) })}\n`);
